@@ -1,0 +1,224 @@
+#include "commands.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <future>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace objectfs::cli {
+namespace {
+
+std::string FormatTime(std::chrono::system_clock::time_point t) {
+  const time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+Status WriteAll(int fd, const std::byte* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(std::string("write failed: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
+Status PWriteAll(int fd, const std::byte* data, size_t size, uint64_t offset) {
+  while (size > 0) {
+    const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(std::string("write failed: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+// "START-END" (inclusive) or "START-" against an object of `size` bytes.
+Result<ByteRange> ParseRange(std::string_view text, uint64_t size, const std::string& uri) {
+  const size_t dash = text.find('-');
+  uint64_t start = 0, end = 0;
+  const bool open_end = dash != std::string_view::npos && dash + 1 == text.size();
+  const char* p = text.data();
+  if (dash == std::string_view::npos || dash == 0 ||
+      std::from_chars(p, p + dash, start).ptr != p + dash ||
+      (!open_end && std::from_chars(p + dash + 1, p + text.size(), end).ptr != p + text.size())) {
+    return InvalidArgument("invalid --range '" + std::string(text) + "' (expected START-END or START-)");
+  }
+  if (!open_end && end < start) {
+    return InvalidArgument("invalid --range '" + std::string(text) + "': END is before START");
+  }
+  if (start >= size) {
+    return OutOfRange(uri + ": range " + std::string(text) + " starts past the end of the object (size " +
+                      std::to_string(size) + ")");
+  }
+  const uint64_t last = open_end ? size - 1 : std::min(end, size - 1);
+  return ByteRange{start, last - start + 1};
+}
+
+std::string Basename(const std::string& key) {
+  const size_t slash = key.rfind('/');
+  return slash == std::string::npos ? key : key.substr(slash + 1);
+}
+
+}  // namespace
+
+int ReportError(std::string_view verb, const Status& status) {
+  std::cerr << "objectfs " << verb << ": " << status.ToString() << std::endl;
+  return 1;
+}
+
+void PrintStats(const ClientStats& s) {
+  std::cerr << "stats: head_requests=" << s.head_requests << " get_requests=" << s.get_requests
+            << " list_requests=" << s.list_requests << " other_requests=" << s.other_requests
+            << " retries=" << s.retries << " bytes_downloaded=" << s.bytes_downloaded
+            << " bytes_served=" << s.bytes_served << " cache_hits=" << s.cache_hits
+            << " cache_misses=" << s.cache_misses << std::endl;
+}
+
+int RunLs(Client& client, const LsArgs& args) {
+  std::string token;
+  do {
+    auto page = client.List(args.uri, args.recursive ? "" : "/", token);
+    if (!page.ok()) return ReportError("ls", page.status());
+    for (const auto& prefix : page->common_prefixes) {
+      if (args.long_format) std::cout << "         PRE                        ";
+      std::cout << prefix << '\n';
+    }
+    for (const auto& object : page->objects) {
+      if (args.long_format) {
+        char size[24];
+        std::snprintf(size, sizeof(size), "%12llu", static_cast<unsigned long long>(object.size));
+        std::cout << size << "  " << FormatTime(object.mtime) << "  ";
+      }
+      std::cout << object.key << '\n';
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
+  std::cout.flush();
+  return 0;
+}
+
+int RunStat(Client& client, const std::string& uri) {
+  auto info = client.Stat(uri);
+  if (!info.ok()) return ReportError("stat", info.status());
+  std::cout << "uri:   " << uri << "\nsize:  " << info->size << "\netag:  " << info->etag
+            << "\nmtime: " << FormatTime(info->mtime) << std::endl;
+  return 0;
+}
+
+int RunCat(Client& client, const CatArgs& args) {
+  auto file = client.Open(args.uri);
+  if (!file.ok()) return ReportError("cat", file.status());
+  ByteRange range{0, (*file)->Size()};
+  if (!args.range.empty()) {
+    auto parsed = ParseRange(args.range, (*file)->Size(), args.uri);
+    if (!parsed.ok()) return ReportError("cat", parsed.status());
+    range = *parsed;
+  }
+  // Two buffers: the next chunk downloads (in parallel parts) while this one is written.
+  const auto& read = client.options().read;
+  const size_t chunk = static_cast<size_t>(
+      std::min<uint64_t>(read.part_size * static_cast<uint64_t>(read.max_parallel_requests), 256ull << 20));
+  std::vector<std::byte> buffers[2] = {std::vector<std::byte>(std::min<uint64_t>(chunk, range.length)),
+                                       std::vector<std::byte>(std::min<uint64_t>(chunk, range.length))};
+  auto fetch = [&](int which, uint64_t offset) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, range.end() - offset));
+    return (*file)->PRead(offset, std::span(buffers[which]).first(n));
+  };
+  uint64_t offset = range.offset;
+  int current = 0;
+  std::future<Result<size_t>> pending;
+  if (offset < range.end()) pending = std::async(std::launch::async, fetch, current, offset);
+  while (offset < range.end()) {
+    Result<size_t> n = pending.get();
+    if (!n.ok()) return ReportError("cat", n.status());
+    const uint64_t next = offset + *n;
+    if (next < range.end()) pending = std::async(std::launch::async, fetch, 1 - current, next);
+    Status written = WriteAll(STDOUT_FILENO, buffers[current].data(), *n);
+    if (!written.ok()) {
+      if (pending.valid()) pending.wait();
+      return ReportError("cat", written.WithContext("stdout"));
+    }
+    offset = next;
+    current = 1 - current;
+  }
+  return 0;
+}
+
+int RunCp(Client& client, const CpArgs& args) {
+  auto opened = client.Open(args.uri);
+  if (!opened.ok()) return ReportError("cp", opened.status());
+  const File& file = **opened;
+  std::string destination = args.destination;
+  struct stat st;
+  if (::stat(destination.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    destination += "/" + Basename(file.uri().key);
+  }
+  // Download into a temporary name and rename at the end: no half-written destination.
+  std::string temp = destination + ".objectfs-partial-XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) {
+    return ReportError("cp", Internal(destination + ": cannot create file: " + std::strerror(errno)));
+  }
+  ::fchmod(fd, 0644 & ~[] { mode_t m = ::umask(0); ::umask(m); return m; }());
+
+  const uint64_t part_size = client.options().read.part_size;
+  const uint64_t parts = (file.Size() + part_size - 1) / part_size;
+  const int workers = static_cast<int>(
+      std::min<uint64_t>(parts, static_cast<uint64_t>(client.options().read.max_parallel_requests)));
+  std::atomic<uint64_t> next_part{0};
+  std::mutex error_mu;
+  Status first_error;
+  auto worker = [&] {
+    std::vector<std::byte> buffer(static_cast<size_t>(part_size));
+    for (uint64_t part = next_part++; part < parts; part = next_part++) {
+      {
+        std::lock_guard lock(error_mu);
+        if (!first_error.ok()) return;
+      }
+      const uint64_t offset = part * part_size;
+      auto n = file.PRead(offset, buffer);
+      Status status = n.ok() ? PWriteAll(fd, buffer.data(), *n, offset) : n.status();
+      if (!status.ok()) {
+        std::lock_guard lock(error_mu);
+        if (first_error.ok()) first_error = status;
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < workers; ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  if (first_error.ok() && ::close(fd) != 0) {
+    first_error = Internal(destination + ": close failed: " + std::strerror(errno));
+  } else if (!first_error.ok()) {
+    ::close(fd);
+  }
+  if (first_error.ok() && ::rename(temp.c_str(), destination.c_str()) != 0) {
+    first_error = Internal(destination + ": rename failed: " + std::strerror(errno));
+  }
+  if (!first_error.ok()) {
+    ::unlink(temp.c_str());
+    return ReportError("cp", first_error);
+  }
+  return 0;
+}
+
+}  // namespace objectfs::cli

@@ -1,0 +1,55 @@
+// objectfs: read cloud object storage as files.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+
+#include "cli_options.hpp"
+#include "commands.hpp"
+
+using namespace objectfs;
+
+int main(int argc, char** argv) {
+  // A closed pipe (`objectfs cat ... | head`) must end cat with an error, not a signal.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"objectfs: read S3 (and other object stores) as files"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  cli::CommonOptions common;
+  cli::AddCommonOptions(app, common);
+
+  cli::LsArgs ls;
+  auto* ls_cmd = app.add_subcommand("ls", "list objects and prefixes under a URI (prefixes end in /)");
+  ls_cmd->add_option("uri", ls.uri, "s3://bucket[/prefix], or a local directory")->required();
+  ls_cmd->add_flag("-l,--long", ls.long_format, "show size and modification time");
+  ls_cmd->add_flag("-r,--recursive", ls.recursive, "list every key under the prefix");
+
+  std::string stat_uri;
+  auto* stat_cmd = app.add_subcommand("stat", "print size, ETag and modification time of an object");
+  stat_cmd->add_option("uri", stat_uri, "s3://bucket/key or a local path")->required();
+
+  cli::CatArgs cat;
+  auto* cat_cmd = app.add_subcommand("cat", "write an object's bytes to stdout");
+  cat_cmd->add_option("uri", cat.uri, "s3://bucket/key or a local path")->required();
+  cat_cmd->add_option("--range", cat.range, "bytes START-END (inclusive) or START- only");
+
+  cli::CpArgs cp;
+  auto* cp_cmd = app.add_subcommand("cp", "download an object to a local file (parallel ranged GETs)");
+  cp_cmd->add_option("uri", cp.uri, "s3://bucket/key or a local path")->required();
+  cp_cmd->add_option("destination", cp.destination, "local file or directory")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto options = cli::BuildClientOptions(common);
+  if (!options.ok()) return cli::ReportError("options", options.status());
+  auto client = Client::Create(std::move(*options));
+  if (!client.ok()) return cli::ReportError("options", client.status());
+
+  int rc = 0;
+  if (ls_cmd->parsed()) rc = cli::RunLs(**client, ls);
+  if (stat_cmd->parsed()) rc = cli::RunStat(**client, stat_uri);
+  if (cat_cmd->parsed()) rc = cli::RunCat(**client, cat);
+  if (cp_cmd->parsed()) rc = cli::RunCp(**client, cp);
+  if (common.print_stats) cli::PrintStats((*client)->Stats());
+  return rc;
+}

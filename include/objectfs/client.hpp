@@ -1,0 +1,66 @@
+// Client: the root object. It owns its HTTP transport, stores, credentials and
+// worker threads; two Clients in one process share nothing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "objectfs/file.hpp"
+#include "objectfs/options.hpp"
+#include "objectfs/status.hpp"
+#include "objectfs/store.hpp"
+#include "objectfs/uri.hpp"
+
+namespace objectfs {
+
+namespace internal {
+class ClientCore;
+}
+
+// Counters since the Client was created.
+struct ClientStats {
+  uint64_t head_requests = 0;
+  uint64_t get_requests = 0;   // data GETs
+  uint64_t list_requests = 0;
+  uint64_t other_requests = 0;  // credentials, tokens
+  uint64_t retries = 0;
+  uint64_t bytes_downloaded = 0;  // object bytes received from stores
+  uint64_t bytes_served = 0;      // bytes returned to callers by File reads
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+};
+
+class Client {
+ public:
+  // Builds a Client; fails only on invalid options. Credentials are resolved
+  // lazily, the first time a store for a scheme is needed.
+  static Result<std::shared_ptr<Client>> Create(ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // All methods below are thread-safe.
+
+  Result<ObjectInfo> Stat(std::string_view uri);
+
+  // One page of the listing under `uri` (bucket plus optional key prefix).
+  Result<ListPage> List(std::string_view uri, std::string_view delimiter = "/",
+                        std::string_view page_token = {});
+
+  // Opens an object: one metadata request, then reads pin its ETag.
+  Result<std::shared_ptr<File>> Open(std::string_view uri);
+
+  // The store serving `uri`'s bucket (created on first use, then reused).
+  Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
+
+  ClientStats Stats() const;
+  const ClientOptions& options() const;
+
+ private:
+  explicit Client(std::shared_ptr<internal::ClientCore> core);
+  std::shared_ptr<internal::ClientCore> core_;
+};
+
+}  // namespace objectfs

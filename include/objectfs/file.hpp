@@ -1,0 +1,54 @@
+// File: an open object, pinned to the ETag it had at open. Every read sends
+// If-Match with that ETag, so a changed object is an error, never mixed bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "objectfs/status.hpp"
+#include "objectfs/store.hpp"
+#include "objectfs/uri.hpp"
+
+namespace objectfs {
+
+namespace internal {
+class ClientCore;
+}
+
+class File {
+ public:
+  File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
+       ObjectInfo info);
+  ~File();
+  File(const File&) = delete;
+  File& operator=(const File&) = delete;
+
+  // Thread-safe; these never change after open.
+  const Uri& uri() const { return uri_; }
+  uint64_t Size() const { return info_.size; }
+  const std::string& ETag() const { return info_.etag; }
+  const ObjectInfo& Info() const { return info_; }
+
+  // Reads up to out.size() bytes at offset; returns the count (0 at or past
+  // the end). Large reads are split into parts fetched in parallel straight
+  // into `out`. Thread-safe: any number of threads may read one File at once.
+  Result<size_t> PRead(uint64_t offset, std::span<std::byte> out) const;
+
+  // Reads the whole object into out (out.size() >= Size()). Thread-safe.
+  Status ReadInto(std::span<std::byte> out) const;
+
+  // A hint that these ranges will be read soon. Never blocks and never fails.
+  // Thread-safe.
+  void Prefetch(std::span<const ByteRange> ranges) const;
+
+ private:
+  std::shared_ptr<internal::ClientCore> core_;
+  std::shared_ptr<ObjectStore> store_;
+  Uri uri_;
+  ObjectInfo info_;
+};
+
+}  // namespace objectfs

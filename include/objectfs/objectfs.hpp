@@ -1,0 +1,9 @@
+// Umbrella header for the ObjectFS C++ API.
+#pragma once
+
+#include "objectfs/client.hpp"
+#include "objectfs/file.hpp"
+#include "objectfs/options.hpp"
+#include "objectfs/status.hpp"
+#include "objectfs/store.hpp"
+#include "objectfs/uri.hpp"

@@ -1,0 +1,50 @@
+// Options for a Client. Defaults suit a cloud endpoint; every field can be set
+// from the CLI, the mount or Python.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace objectfs {
+
+struct RetryOptions {
+  int max_attempts = 5;  // total tries per request, first one included
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+struct HttpOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  // A transfer slower than low_speed_limit_bytes/s for low_speed_time is aborted
+  // (and retried): a stalled server never hangs a read.
+  std::chrono::seconds low_speed_time{30};
+  long low_speed_limit_bytes = 1;
+  int max_connections = 64;  // upper bound on concurrent requests per Client
+  std::string ca_bundle;     // empty: curl's default (honours CURL_CA_BUNDLE)
+  RetryOptions retry;
+};
+
+struct S3Options {
+  std::string endpoint_url;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / AWS
+  std::string region;        // empty: AWS_REGION / AWS_DEFAULT_REGION / config / us-east-1
+  std::string profile;       // empty: AWS_PROFILE / "default"
+  std::string access_key_id;  // explicit credentials win over every other source
+  std::string secret_access_key;
+  std::string session_token;
+  bool force_path_style = false;  // implied for IP-address and localhost endpoints
+  bool no_sign_request = false;   // anonymous access to public buckets
+};
+
+struct ReadOptions {
+  uint64_t part_size = 8ull << 20;  // bytes per ranged GET
+  int max_parallel_requests = 16;   // ranged GETs in flight per Client
+};
+
+struct ClientOptions {
+  S3Options s3;
+  HttpOptions http;
+  ReadOptions read;
+};
+
+}  // namespace objectfs

@@ -1,0 +1,66 @@
+// ObjectStore: what every backend implements. Nothing above it knows which
+// backend it talks to. Implementations are safe to call from many threads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "objectfs/status.hpp"
+
+namespace objectfs {
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;  // as the server sent it, quotes included
+  std::chrono::system_clock::time_point mtime{};
+};
+
+struct ByteRange {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint64_t end() const { return offset + length; }
+};
+
+struct ReadConditions {
+  std::string if_match;  // ETag pinned at open; empty = unconditional
+};
+
+struct ListRequest {
+  std::string prefix;
+  std::string delimiter;   // "/" for one directory level, "" for recursive
+  std::string page_token;  // from a previous ListPage; empty for the first page
+  int max_keys = 1000;
+};
+
+struct ListPage {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;  // each ends with the delimiter
+  std::string next_page_token;               // empty on the last page
+};
+
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+
+  // Human-readable root, e.g. "s3://bucket" - used in error messages.
+  virtual std::string Describe() const = 0;
+
+  virtual Result<ObjectInfo> Stat(std::string_view key) = 0;
+
+  // Reads range.length bytes starting at range.offset into out (out.size() >=
+  // range.length). Returns the byte count read: less than requested only when
+  // the object ends first. A range starting past the end is kOutOfRange, except
+  // that offset == size returns 0. A failed If-Match is kObjectChanged.
+  virtual Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                              const ReadConditions& conditions) = 0;
+
+  virtual Result<ListPage> List(const ListRequest& request) = 0;
+};
+
+}  // namespace objectfs

@@ -1,0 +1,57 @@
+#include "objectfs/client.hpp"
+
+#include "core/client_core.hpp"
+
+namespace objectfs {
+
+Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
+  if (options.read.part_size == 0) return InvalidArgument("part_size must be positive");
+  if (options.read.max_parallel_requests < 1 || options.read.max_parallel_requests > 1024) {
+    return InvalidArgument("max_parallel_requests must be between 1 and 1024");
+  }
+  if (options.http.retry.max_attempts < 1) return InvalidArgument("max_attempts must be at least 1");
+  auto core = std::make_shared<internal::ClientCore>(std::move(options));
+  return std::shared_ptr<Client>(new Client(std::move(core)));
+}
+
+Client::Client(std::shared_ptr<internal::ClientCore> core) : core_(std::move(core)) {}
+Client::~Client() = default;
+
+Result<std::shared_ptr<ObjectStore>> Client::StoreFor(const Uri& uri) { return core_->StoreFor(uri); }
+
+Result<ObjectInfo> Client::Stat(std::string_view text) {
+  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
+  auto store = core_->StoreFor(uri);
+  if (!store.ok()) return store.status().WithContext(uri.ToString());
+  auto info = (*store)->Stat(uri.key);
+  if (!info.ok()) return info.status().WithContext(uri.ToString());
+  return info;
+}
+
+Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
+                              std::string_view page_token) {
+  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
+  auto store = core_->StoreFor(uri);
+  if (!store.ok()) return store.status().WithContext(uri.ToString());
+  ListRequest request;
+  request.prefix = uri.key;
+  request.delimiter = std::string(delimiter);
+  request.page_token = std::string(page_token);
+  auto page = (*store)->List(request);
+  if (!page.ok()) return page.status().WithContext(uri.ToString());
+  return page;
+}
+
+Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
+  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
+  auto store = core_->StoreFor(uri);
+  if (!store.ok()) return store.status().WithContext(uri.ToString());
+  auto info = (*store)->Stat(uri.key);
+  if (!info.ok()) return info.status().WithContext(uri.ToString());
+  return std::make_shared<File>(core_, std::move(*store), std::move(uri), std::move(*info));
+}
+
+ClientStats Client::Stats() const { return core_->stats().Snapshot(); }
+const ClientOptions& Client::options() const { return core_->options(); }
+
+}  // namespace objectfs

@@ -1,0 +1,101 @@
+#include "core/client_core.hpp"
+
+#include <condition_variable>
+
+#include "http/curl_transport.hpp"
+#include "http/retry.hpp"
+#include "stores/file/file_store.hpp"
+#include "stores/s3/s3_store.hpp"
+
+namespace objectfs::internal {
+
+ClientCore::ClientCore(ClientOptions options, EnvLookup env)
+    : options_(std::move(options)),
+      env_(std::move(env)),
+      raw_transport_(std::make_shared<CurlTransport>(options_.http)),
+      transport_(std::make_shared<RetryingTransport>(raw_transport_, options_.http.retry, &stats_)),
+      io_pool_(options_.read.max_parallel_requests) {
+  aws_credentials_ = std::make_shared<AwsCredentialProvider>([this] {
+    AwsCredentialInputs inputs;
+    inputs.options = &options_.s3;
+    inputs.env = env_;
+    inputs.imds_transport = raw_transport_.get();
+    return ResolveAwsCredentials(inputs);
+  });
+}
+
+ClientCore::~ClientCore() = default;
+
+Result<std::shared_ptr<ObjectStore>> ClientCore::StoreFor(const Uri& uri) {
+  const std::string id = uri.scheme + "://" + uri.bucket;
+  std::lock_guard lock(mu_);
+  auto it = stores_.find(id);
+  if (it != stores_.end()) return it->second;
+  OBJECTFS_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store, CreateStore(uri));
+  stores_.emplace(id, store);
+  return store;
+}
+
+Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
+  if (uri.scheme == "file") return std::shared_ptr<ObjectStore>(std::make_shared<FileStore>());
+  if (uri.scheme == "s3") {
+    OBJECTFS_ASSIGN_OR_RETURN(S3Settings settings, ResolveS3Settings(options_.s3, env_));
+    return std::shared_ptr<ObjectStore>(
+        std::make_shared<S3Store>(uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
+  }
+  return Unimplemented("the " + uri.scheme + ":// store is not available yet");
+}
+
+Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
+                                        const std::string& etag, uint64_t offset,
+                                        std::span<std::byte> out) {
+  const uint64_t part_size = std::max<uint64_t>(1, options_.read.part_size);
+  const size_t parts = static_cast<size_t>((out.size() + part_size - 1) / part_size);
+  const ReadConditions conditions{etag};
+  if (parts <= 1) return store.Read(key, {offset, out.size()}, out, conditions);
+
+  // Parts run on the pool; this thread waits for all of them. After a failure
+  // the remaining parts are skipped.
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable done;
+    size_t remaining;
+    Status first_error;
+    size_t bytes = 0;
+    bool hole = false;  // a part other than the last came back short
+  } shared;
+  shared.remaining = parts;
+  const std::string key_copy(key);
+  for (size_t i = 0; i < parts; ++i) {
+    const uint64_t part_offset = i * part_size;
+    const size_t length = static_cast<size_t>(std::min<uint64_t>(part_size, out.size() - part_offset));
+    const bool last = i + 1 == parts;
+    io_pool_.Submit([&, part_offset, length, last] {
+      bool skip;
+      {
+        std::lock_guard lock(shared.mu);
+        skip = !shared.first_error.ok();
+      }
+      Result<size_t> n = skip ? Result<size_t>(size_t{0})
+                              : store.Read(key_copy, {offset + part_offset, length},
+                                           out.subspan(part_offset, length), conditions);
+      std::lock_guard lock(shared.mu);
+      if (!n.ok() && shared.first_error.ok()) shared.first_error = n.status();
+      if (n.ok()) {
+        shared.bytes += *n;
+        if (*n < length && !skip && !last) shared.hole = true;
+      }
+      if (--shared.remaining == 0) shared.done.notify_one();
+    });
+  }
+  std::unique_lock lock(shared.mu);
+  shared.done.wait(lock, [&] { return shared.remaining == 0; });
+  if (!shared.first_error.ok()) return shared.first_error;
+  if (shared.hole) {
+    return DataLoss("'" + key_copy + "' ended before byte " + std::to_string(offset + out.size()) +
+                    " although its ETag is unchanged");
+  }
+  return shared.bytes;
+}
+
+}  // namespace objectfs::internal

@@ -1,0 +1,54 @@
+// ClientCore: the state a Client owns (transport, stores, credentials, worker
+// threads, counters). Files keep it alive through a shared_ptr.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "auth/aws_credential_provider.hpp"
+#include "auth/aws_credentials.hpp"
+#include "core/stats.hpp"
+#include "core/thread_pool.hpp"
+#include "http/transport.hpp"
+#include "objectfs/options.hpp"
+#include "objectfs/store.hpp"
+#include "objectfs/uri.hpp"
+
+namespace objectfs::internal {
+
+class ClientCore {
+ public:
+  explicit ClientCore(ClientOptions options, EnvLookup env = ProcessEnv());
+  ~ClientCore();
+
+  const ClientOptions& options() const { return options_; }
+  StatsCounters& stats() { return stats_; }
+  ThreadPool& io_pool() { return io_pool_; }
+
+  // Thread-safe; one store per (scheme, bucket), created on first use.
+  Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
+
+  // Splits [offset, offset + out.size()) into part_size ranged reads run in
+  // parallel on io_pool, each pinned to `etag`. Returns bytes read (short only
+  // at the object's end). Must not be called from an io_pool thread.
+  Result<size_t> ParallelRead(ObjectStore& store, std::string_view key, const std::string& etag,
+                              uint64_t offset, std::span<std::byte> out);
+
+ private:
+  Result<std::shared_ptr<ObjectStore>> CreateStore(const Uri& uri);
+
+  const ClientOptions options_;
+  const EnvLookup env_;
+  StatsCounters stats_;
+  std::shared_ptr<HttpTransport> raw_transport_;  // no retries: credential probes
+  std::shared_ptr<HttpTransport> transport_;      // with retries: store requests
+  std::shared_ptr<AwsCredentialProvider> aws_credentials_;
+
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<ObjectStore>> stores_;
+  ThreadPool io_pool_;  // last member: joined before the rest is destroyed
+};
+
+}  // namespace objectfs::internal

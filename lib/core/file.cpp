@@ -1,0 +1,41 @@
+#include "objectfs/file.hpp"
+
+#include "core/client_core.hpp"
+
+namespace objectfs {
+
+File::File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
+           ObjectInfo info)
+    : core_(std::move(core)), store_(std::move(store)), uri_(std::move(uri)), info_(std::move(info)) {}
+
+File::~File() = default;
+
+Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
+  if (offset >= info_.size || out.empty()) return size_t{0};
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), info_.size - offset));
+  auto n = core_->ParallelRead(*store_, uri_.key, info_.etag, offset, out.first(want));
+  if (!n.ok()) return n.status().WithContext(uri_.ToString());
+  if (*n != want) {
+    return DataLoss(uri_.ToString() + ": got " + std::to_string(*n) + " of " + std::to_string(want) +
+                    " bytes at offset " + std::to_string(offset) + " although the ETag is unchanged");
+  }
+  internal::Add(core_->stats().bytes_served, *n);
+  return n;
+}
+
+Status File::ReadInto(std::span<std::byte> out) const {
+  if (out.size() < info_.size) {
+    return InvalidArgument(uri_.ToString() + ": buffer of " + std::to_string(out.size()) +
+                           " bytes is smaller than the object (" + std::to_string(info_.size) + ")");
+  }
+  auto n = PRead(0, out.first(static_cast<size_t>(info_.size)));
+  return n.ok() ? Status::Ok() : n.status();
+}
+
+void File::Prefetch(std::span<const ByteRange> ranges) const {
+  // The memory cache that prefetched bytes would land in comes with the read
+  // engine; until then there is nothing to warm.
+  (void)ranges;
+}
+
+}  // namespace objectfs

@@ -1,0 +1,96 @@
+#include "objectfs/uri.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace objectfs {
+namespace {
+
+constexpr std::array<std::string_view, 6> kSchemes = {"s3", "gs", "az", "http", "https", "file"};
+
+bool IsKnownScheme(std::string_view scheme) {
+  return std::find(kSchemes.begin(), kSchemes.end(), scheme) != kSchemes.end();
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Bucket and container names across S3 (including legacy and S3-compatible
+// servers), GCS and Azure: letters, digits, '.', '-', '_', 3 to 222 bytes.
+Status ValidateBucket(std::string_view uri, std::string_view bucket) {
+  if (bucket.empty()) {
+    return InvalidArgument("malformed URI '" + std::string(uri) +
+                           "': missing bucket name (expected SCHEME://BUCKET/KEY)");
+  }
+  auto valid_char = [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '-' || c == '_';
+  };
+  if (!std::all_of(bucket.begin(), bucket.end(), valid_char)) {
+    return InvalidArgument("malformed URI '" + std::string(uri) + "': invalid bucket name '" +
+                           std::string(bucket) +
+                           "' (letters, digits, '.', '-' and '_' only)");
+  }
+  if (bucket.size() < 3 || bucket.size() > 222) {
+    return InvalidArgument("malformed URI '" + std::string(uri) + "': bucket name '" +
+                           std::string(bucket) + "' must be 3 to 222 characters long");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string Uri::ToString() const {
+  if (scheme == "file") return "file://" + key;
+  return scheme + "://" + bucket + "/" + key;
+}
+
+Result<Uri> ParseUri(std::string_view text) {
+  if (text.empty()) return InvalidArgument("empty URI");
+  if (text.find('\0') != std::string_view::npos) {
+    return InvalidArgument("malformed URI: contains a NUL byte");
+  }
+  const size_t sep = text.find("://");
+  if (sep == std::string_view::npos) {
+    // "s3:bucket/key" is a typo, not a local file called "s3:bucket".
+    const size_t colon = text.find(':');
+    if (colon != std::string_view::npos && IsKnownScheme(Lower(text.substr(0, colon)))) {
+      return InvalidArgument("malformed URI '" + std::string(text) + "': expected " +
+                             Lower(text.substr(0, colon)) + "://...");
+    }
+    return Uri{"file", "", std::string(text)};
+  }
+
+  Uri uri;
+  uri.scheme = Lower(text.substr(0, sep));
+  if (!IsKnownScheme(uri.scheme)) {
+    return InvalidArgument("unsupported URI scheme '" + uri.scheme + "' in '" + std::string(text) +
+                           "' (supported: s3, gs, az, http, https, file)");
+  }
+  std::string_view rest = text.substr(sep + 3);
+  if (uri.scheme == "file") {
+    if (rest.empty() || rest.front() != '/') {
+      return InvalidArgument("malformed URI '" + std::string(text) +
+                             "': a file URI needs an absolute path (file:///path)");
+    }
+    uri.key = std::string(rest);
+    return uri;
+  }
+  const size_t slash = rest.find('/');
+  uri.bucket = std::string(rest.substr(0, slash));
+  if (slash != std::string_view::npos) uri.key = std::string(rest.substr(slash + 1));
+  if (uri.scheme == "http" || uri.scheme == "https") {
+    if (uri.bucket.empty()) {
+      return InvalidArgument("malformed URI '" + std::string(text) + "': missing host");
+    }
+    return uri;
+  }
+  OBJECTFS_RETURN_IF_ERROR(ValidateBucket(text, uri.bucket));
+  return uri;
+}
+
+}  // namespace objectfs

@@ -1,0 +1,55 @@
+// S3 (and S3-compatible) store: HeadObject, ranged GetObject pinned with
+// If-Match, ListObjectsV2. Requests are SigV4-signed unless anonymous.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/aws_credential_provider.hpp"
+#include "auth/aws_credentials.hpp"
+#include "http/transport.hpp"
+#include "objectfs/store.hpp"
+
+namespace objectfs::internal {
+
+struct StatsCounters;
+
+class S3Store : public ObjectStore {
+ public:
+  S3Store(std::string bucket, S3Settings settings, std::shared_ptr<AwsCredentialProvider> credentials,
+          std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
+
+  std::string Describe() const override { return "s3://" + bucket_; }
+  Result<ObjectInfo> Stat(std::string_view key) override;
+  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                      const ReadConditions& conditions) override;
+  Result<ListPage> List(const ListRequest& request) override;
+
+ private:
+  struct Call {
+    std::string method = "GET";
+    std::string key;       // object key; empty with bucket_level for bucket requests
+    bool bucket_level = false;
+    std::vector<std::pair<std::string, std::string>> query;
+    Headers headers;
+    std::span<std::byte> response_buffer;
+  };
+
+  Result<HttpResponse> Send(const Call& call);
+  // Turns a non-2xx response into a Status naming the cause and, for access
+  // errors, the credential source (never the secret).
+  Status ErrorStatus(const Call& call, const HttpResponse& response);
+  // HEAD has no body: repeat the request as a one-byte GET to learn why it failed.
+  Status ExplainHeadFailure(std::string_view key, const HttpResponse& head);
+
+  const std::string bucket_;
+  const S3Settings settings_;
+  std::shared_ptr<AwsCredentialProvider> credentials_;
+  std::shared_ptr<HttpTransport> transport_;
+  StatsCounters* stats_;
+  std::string scheme_;     // "http" or "https"
+  std::string authority_;  // host[:port] of the endpoint
+  bool path_style_;
+};
+
+}  // namespace objectfs::internal

@@ -1,0 +1,76 @@
+#include "stores/s3/s3_xml.hpp"
+
+#include <pugixml.hpp>
+
+#include <cstdlib>
+#include <ctime>
+
+namespace objectfs::internal {
+namespace {
+
+std::chrono::system_clock::time_point FromTm(std::tm tm) {
+  const time_t seconds = timegm(&tm);
+  if (seconds == static_cast<time_t>(-1)) return {};
+  return std::chrono::system_clock::from_time_t(seconds);
+}
+
+}  // namespace
+
+std::chrono::system_clock::time_point ParseHttpDate(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  if (strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return {};
+  return FromTm(tm);
+}
+
+std::chrono::system_clock::time_point ParseIso8601(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  if (strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return {};
+  return FromTm(tm);
+}
+
+S3ErrorDocument ParseS3Error(std::string_view body) {
+  S3ErrorDocument doc;
+  pugi::xml_document xml;
+  if (!xml.load_buffer(body.data(), body.size())) return doc;
+  pugi::xml_node error = xml.child("Error");
+  if (!error) return doc;
+  doc.code = error.child_value("Code");
+  doc.message = error.child_value("Message");
+  doc.request_id = error.child_value("RequestId");
+  return doc;
+}
+
+Result<ListPage> ParseListObjectsV2(std::string_view body) {
+  pugi::xml_document xml;
+  const pugi::xml_parse_result parsed = xml.load_buffer(body.data(), body.size());
+  if (!parsed) {
+    return DataLoss(std::string("malformed ListObjectsV2 response: ") + parsed.description());
+  }
+  pugi::xml_node root = xml.child("ListBucketResult");
+  if (!root) return DataLoss("malformed ListObjectsV2 response: no ListBucketResult element");
+
+  ListPage page;
+  for (pugi::xml_node entry : root.children("Contents")) {
+    ObjectInfo info;
+    info.key = entry.child_value("Key");
+    info.size = std::strtoull(entry.child_value("Size"), nullptr, 10);
+    info.etag = entry.child_value("ETag");
+    info.mtime = ParseIso8601(entry.child_value("LastModified"));
+    page.objects.push_back(std::move(info));
+  }
+  for (pugi::xml_node prefix : root.children("CommonPrefixes")) {
+    page.common_prefixes.emplace_back(prefix.child_value("Prefix"));
+  }
+  const std::string_view truncated = root.child_value("IsTruncated");
+  if (truncated == "true") {
+    page.next_page_token = root.child_value("NextContinuationToken");
+    if (page.next_page_token.empty()) {
+      return DataLoss("malformed ListObjectsV2 response: truncated without a continuation token");
+    }
+  }
+  return page;
+}
+
+}  // namespace objectfs::internal
