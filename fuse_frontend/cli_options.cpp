@@ -10,16 +10,21 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
   app.add_option("--endpoint-url", s3.endpoint_url,
                  "S3 endpoint, e.g. http://127.0.0.1:8000 (default: AWS_ENDPOINT_URL_S3, "
                  "AWS_ENDPOINT_URL, profile, AWS)");
-  app.add_option("--region", s3.region, "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)");
-  app.add_option("--profile", s3.profile, "profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)");
+  app.add_option("--region", s3.region,
+                 "S3 region (default: AWS_REGION, AWS_DEFAULT_REGION, profile, us-east-1)");
+  app.add_option("--profile", s3.profile,
+                 "profile in ~/.aws/credentials and ~/.aws/config (default: AWS_PROFILE)");
   app.add_flag("--no-sign-request", s3.no_sign_request, "anonymous requests (public buckets)");
   app.add_flag("--force-path-style", s3.force_path_style,
                "path-style URLs (automatic for IP and localhost endpoints)");
-  app.add_option("--part-size", o.part_size, "bytes per ranged GET, e.g. 8M")->capture_default_str();
+  app.add_option("--part-size", o.part_size, "bytes per ranged GET, e.g. 8M")
+      ->capture_default_str();
   app.add_option("--max-parallel-requests", o.client.read.max_parallel_requests,
-                 "ranged GETs in flight")->capture_default_str();
+                 "ranged GETs in flight")
+      ->capture_default_str();
   app.add_option("--max-attempts", o.client.http.retry.max_attempts,
-                 "tries per request, including the first")->capture_default_str();
+                 "tries per request, including the first")
+      ->capture_default_str();
   app.add_option("--connect-timeout", o.connect_timeout_s, "seconds to wait for a connection")
       ->capture_default_str();
   app.add_option("--read-timeout", o.read_timeout_s,
@@ -51,7 +56,8 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   } else {
     return InvalidArgument("invalid size suffix in '" + std::string(text) + "' (use K, M, G or T)");
   }
-  if (value > UINT64_MAX / scale) return InvalidArgument("size '" + std::string(text) + "' is too large");
+  if (value > UINT64_MAX / scale)
+    return InvalidArgument("size '" + std::string(text) + "' is too large");
   return value * scale;
 }
 

@@ -59,14 +59,15 @@ Result<ByteRange> ParseRange(std::string_view text, uint64_t size, const std::st
   if (dash == std::string_view::npos || dash == 0 ||
       std::from_chars(p, p + dash, start).ptr != p + dash ||
       (!open_end && std::from_chars(p + dash + 1, p + text.size(), end).ptr != p + text.size())) {
-    return InvalidArgument("invalid --range '" + std::string(text) + "' (expected START-END or START-)");
+    return InvalidArgument("invalid --range '" + std::string(text) +
+                           "' (expected START-END or START-)");
   }
   if (!open_end && end < start) {
     return InvalidArgument("invalid --range '" + std::string(text) + "': END is before START");
   }
   if (start >= size) {
-    return OutOfRange(uri + ": range " + std::string(text) + " starts past the end of the object (size " +
-                      std::to_string(size) + ")");
+    return OutOfRange(uri + ": range " + std::string(text) +
+                      " starts past the end of the object (size " + std::to_string(size) + ")");
   }
   const uint64_t last = open_end ? size - 1 : std::min(end, size - 1);
   return ByteRange{start, last - start + 1};
@@ -134,10 +135,11 @@ int RunCat(Client& client, const CatArgs& args) {
   }
   // Two buffers: the next chunk downloads (in parallel parts) while this one is written.
   const auto& read = client.options().read;
-  const size_t chunk = static_cast<size_t>(
-      std::min<uint64_t>(read.part_size * static_cast<uint64_t>(read.max_parallel_requests), 256ull << 20));
-  std::vector<std::byte> buffers[2] = {std::vector<std::byte>(std::min<uint64_t>(chunk, range.length)),
-                                       std::vector<std::byte>(std::min<uint64_t>(chunk, range.length))};
+  const size_t chunk = static_cast<size_t>(std::min<uint64_t>(
+      read.part_size * static_cast<uint64_t>(read.max_parallel_requests), 256ull << 20));
+  std::vector<std::byte> buffers[2] = {
+      std::vector<std::byte>(std::min<uint64_t>(chunk, range.length)),
+      std::vector<std::byte>(std::min<uint64_t>(chunk, range.length))};
   auto fetch = [&](int which, uint64_t offset) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, range.end() - offset));
     return (*file)->PRead(offset, std::span(buffers[which]).first(n));
@@ -175,14 +177,20 @@ int RunCp(Client& client, const CpArgs& args) {
   std::string temp = destination + ".objectfs-partial-XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) {
-    return ReportError("cp", Internal(destination + ": cannot create file: " + std::strerror(errno)));
+    return ReportError("cp",
+                       Internal(destination + ": cannot create file: " + std::strerror(errno)));
   }
-  ::fchmod(fd, 0644 & ~[] { mode_t m = ::umask(0); ::umask(m); return m; }());
+  ::fchmod(
+      fd, 0644 & ~[] {
+        mode_t m = ::umask(0);
+        ::umask(m);
+        return m;
+      }());
 
   const uint64_t part_size = client.options().read.part_size;
   const uint64_t parts = (file.Size() + part_size - 1) / part_size;
-  const int workers = static_cast<int>(
-      std::min<uint64_t>(parts, static_cast<uint64_t>(client.options().read.max_parallel_requests)));
+  const int workers = static_cast<int>(std::min<uint64_t>(
+      parts, static_cast<uint64_t>(client.options().read.max_parallel_requests)));
   std::atomic<uint64_t> next_part{0};
   std::mutex error_mu;
   Status first_error;

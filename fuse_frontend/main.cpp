@@ -1,6 +1,5 @@
 // objectfs: read cloud object storage as files.
 #include <CLI/CLI.hpp>
-
 #include <csignal>
 
 #include "cli_options.hpp"
@@ -19,13 +18,15 @@ int main(int argc, char** argv) {
   cli::AddCommonOptions(app, common);
 
   cli::LsArgs ls;
-  auto* ls_cmd = app.add_subcommand("ls", "list objects and prefixes under a URI (prefixes end in /)");
+  auto* ls_cmd =
+      app.add_subcommand("ls", "list objects and prefixes under a URI (prefixes end in /)");
   ls_cmd->add_option("uri", ls.uri, "s3://bucket[/prefix], or a local directory")->required();
   ls_cmd->add_flag("-l,--long", ls.long_format, "show size and modification time");
   ls_cmd->add_flag("-r,--recursive", ls.recursive, "list every key under the prefix");
 
   std::string stat_uri;
-  auto* stat_cmd = app.add_subcommand("stat", "print size, ETag and modification time of an object");
+  auto* stat_cmd =
+      app.add_subcommand("stat", "print size, ETag and modification time of an object");
   stat_cmd->add_option("uri", stat_uri, "s3://bucket/key or a local path")->required();
 
   cli::CatArgs cat;
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
   cat_cmd->add_option("--range", cat.range, "bytes START-END (inclusive) or START- only");
 
   cli::CpArgs cp;
-  auto* cp_cmd = app.add_subcommand("cp", "download an object to a local file (parallel ranged GETs)");
+  auto* cp_cmd =
+      app.add_subcommand("cp", "download an object to a local file (parallel ranged GETs)");
   cp_cmd->add_option("uri", cp.uri, "s3://bucket/key or a local path")->required();
   cp_cmd->add_option("destination", cp.destination, "local file or directory")->required();
 

@@ -22,7 +22,7 @@ class ClientCore;
 // Counters since the Client was created.
 struct ClientStats {
   uint64_t head_requests = 0;
-  uint64_t get_requests = 0;   // data GETs
+  uint64_t get_requests = 0;  // data GETs
   uint64_t list_requests = 0;
   uint64_t other_requests = 0;  // credentials, tokens
   uint64_t retries = 0;

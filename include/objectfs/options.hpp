@@ -26,9 +26,9 @@ struct HttpOptions {
 };
 
 struct S3Options {
-  std::string endpoint_url;  // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / AWS
-  std::string region;        // empty: AWS_REGION / AWS_DEFAULT_REGION / config / us-east-1
-  std::string profile;       // empty: AWS_PROFILE / "default"
+  std::string endpoint_url;   // empty: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL / AWS
+  std::string region;         // empty: AWS_REGION / AWS_DEFAULT_REGION / config / us-east-1
+  std::string profile;        // empty: AWS_PROFILE / "default"
   std::string access_key_id;  // explicit credentials win over every other source
   std::string secret_access_key;
   std::string session_token;

@@ -47,9 +47,13 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+inline Status PermissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
 inline Status ObjectChanged(std::string m) { return {StatusCode::kObjectChanged, std::move(m)}; }
 inline Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
@@ -61,7 +65,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result built from an OK Status");
   }
@@ -87,9 +91,9 @@ class [[nodiscard]] Result {
 #define OBJECTFS_CONCAT_INNER(a, b) a##b
 #define OBJECTFS_CONCAT(a, b) OBJECTFS_CONCAT_INNER(a, b)
 
-#define OBJECTFS_RETURN_IF_ERROR(expr)            \
-  do {                                            \
-    ::objectfs::Status objectfs_status_ = (expr); \
+#define OBJECTFS_RETURN_IF_ERROR(expr)                   \
+  do {                                                   \
+    ::objectfs::Status objectfs_status_ = (expr);        \
     if (!objectfs_status_.ok()) return objectfs_status_; \
   } while (0)
 

@@ -9,7 +9,8 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.read.max_parallel_requests < 1 || options.read.max_parallel_requests > 1024) {
     return InvalidArgument("max_parallel_requests must be between 1 and 1024");
   }
-  if (options.http.retry.max_attempts < 1) return InvalidArgument("max_attempts must be at least 1");
+  if (options.http.retry.max_attempts < 1)
+    return InvalidArgument("max_attempts must be at least 1");
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
   return std::shared_ptr<Client>(new Client(std::move(core)));
 }
@@ -17,7 +18,9 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
 Client::Client(std::shared_ptr<internal::ClientCore> core) : core_(std::move(core)) {}
 Client::~Client() = default;
 
-Result<std::shared_ptr<ObjectStore>> Client::StoreFor(const Uri& uri) { return core_->StoreFor(uri); }
+Result<std::shared_ptr<ObjectStore>> Client::StoreFor(const Uri& uri) {
+  return core_->StoreFor(uri);
+}
 
 Result<ObjectInfo> Client::Stat(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));

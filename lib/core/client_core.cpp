@@ -40,8 +40,8 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
   if (uri.scheme == "file") return std::shared_ptr<ObjectStore>(std::make_shared<FileStore>());
   if (uri.scheme == "s3") {
     OBJECTFS_ASSIGN_OR_RETURN(S3Settings settings, ResolveS3Settings(options_.s3, env_));
-    return std::shared_ptr<ObjectStore>(
-        std::make_shared<S3Store>(uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
+    return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
+        uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
   }
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }
@@ -68,7 +68,8 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
   const std::string key_copy(key);
   for (size_t i = 0; i < parts; ++i) {
     const uint64_t part_offset = i * part_size;
-    const size_t length = static_cast<size_t>(std::min<uint64_t>(part_size, out.size() - part_offset));
+    const size_t length =
+        static_cast<size_t>(std::min<uint64_t>(part_size, out.size() - part_offset));
     const bool last = i + 1 == parts;
     io_pool_.Submit([&, part_offset, length, last] {
       bool skip;

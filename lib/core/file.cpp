@@ -6,7 +6,10 @@ namespace objectfs {
 
 File::File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
            ObjectInfo info)
-    : core_(std::move(core)), store_(std::move(store)), uri_(std::move(uri)), info_(std::move(info)) {}
+    : core_(std::move(core)),
+      store_(std::move(store)),
+      uri_(std::move(uri)),
+      info_(std::move(info)) {}
 
 File::~File() = default;
 
@@ -16,8 +19,9 @@ Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
   auto n = core_->ParallelRead(*store_, uri_.key, info_.etag, offset, out.first(want));
   if (!n.ok()) return n.status().WithContext(uri_.ToString());
   if (*n != want) {
-    return DataLoss(uri_.ToString() + ": got " + std::to_string(*n) + " of " + std::to_string(want) +
-                    " bytes at offset " + std::to_string(offset) + " although the ETag is unchanged");
+    return DataLoss(uri_.ToString() + ": got " + std::to_string(*n) + " of " +
+                    std::to_string(want) + " bytes at offset " + std::to_string(offset) +
+                    " although the ETag is unchanged");
   }
   internal::Add(core_->stats().bytes_served, *n);
   return n;
@@ -26,7 +30,8 @@ Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
 Status File::ReadInto(std::span<std::byte> out) const {
   if (out.size() < info_.size) {
     return InvalidArgument(uri_.ToString() + ": buffer of " + std::to_string(out.size()) +
-                           " bytes is smaller than the object (" + std::to_string(info_.size) + ")");
+                           " bytes is smaller than the object (" + std::to_string(info_.size) +
+                           ")");
   }
   auto n = PRead(0, out.first(static_cast<size_t>(info_.size)));
   return n.ok() ? Status::Ok() : n.status();

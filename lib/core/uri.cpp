@@ -32,8 +32,7 @@ Status ValidateBucket(std::string_view uri, std::string_view bucket) {
   };
   if (!std::all_of(bucket.begin(), bucket.end(), valid_char)) {
     return InvalidArgument("malformed URI '" + std::string(uri) + "': invalid bucket name '" +
-                           std::string(bucket) +
-                           "' (letters, digits, '.', '-' and '_' only)");
+                           std::string(bucket) + "' (letters, digits, '.', '-' and '_' only)");
   }
   if (bucket.size() < 3 || bucket.size() > 222) {
     return InvalidArgument("malformed URI '" + std::string(uri) + "': bucket name '" +

@@ -42,7 +42,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     ex->response->headers.clear();
     const size_t space = line.find(' ');
     if (space != std::string_view::npos) {
-      ex->response->status = std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
+      ex->response->status =
+          std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
     }
     return size * count;
   }
@@ -61,8 +62,8 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
   const size_t n = size * count;
   HttpResponse& resp = *ex->response;
-  const bool to_buffer = !ex->request->response_buffer.empty() && resp.status >= 200 &&
-                         resp.status < 300;
+  const bool to_buffer =
+      !ex->request->response_buffer.empty() && resp.status >= 200 && resp.status < 300;
   if (to_buffer) {
     auto& buffer = ex->request->response_buffer;
     if (resp.buffer_bytes + n > buffer.size()) {
@@ -149,13 +150,15 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_limit_bytes);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.low_speed_time.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(options_.low_speed_time.count()));
   if (request.timeout.count() > 0) {
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   }
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, 512L * 1024);
-  if (!options_.ca_bundle.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+  if (!options_.ca_bundle.empty())
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_bundle.c_str());
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
@@ -165,7 +168,8 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   } else if (request.method != "GET" || !request.body.empty()) {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
   }
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);

@@ -8,9 +8,12 @@
 
 namespace objectfs::internal {
 
-bool IsRetryableHttpStatus(long status) { return status == 429 || (status >= 500 && status <= 599); }
+bool IsRetryableHttpStatus(long status) {
+  return status == 429 || (status >= 500 && status <= 599);
+}
 
-std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int retry, std::mt19937_64& rng) {
+std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int retry,
+                                       std::mt19937_64& rng) {
   const int64_t initial = std::max<int64_t>(1, options.initial_backoff.count());
   const int64_t cap = std::max<int64_t>(initial, options.max_backoff.count());
   int64_t ceiling = initial;
@@ -25,8 +28,9 @@ RetryingTransport::RetryingTransport(std::shared_ptr<HttpTransport> inner, Retry
     : inner_(std::move(inner)),
       options_(options),
       stats_(stats),
-      sleeper_(sleeper ? std::move(sleeper)
-                       : Sleeper([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
+      sleeper_(sleeper ? std::move(sleeper) : Sleeper([](std::chrono::milliseconds d) {
+        std::this_thread::sleep_for(d);
+      })),
       rng_(std::random_device{}()) {}
 
 std::chrono::milliseconds RetryingTransport::NextDelay(int retry, const HttpResponse* response) {

@@ -20,7 +20,8 @@ bool IsRetryableHttpStatus(long status);
 
 // Delay before retry number `retry` (1-based): half of min(max, initial*2^(retry-1))
 // plus a uniform random part of the other half, so clients spread out.
-std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int retry, std::mt19937_64& rng);
+std::chrono::milliseconds BackoffDelay(const RetryOptions& options, int retry,
+                                       std::mt19937_64& rng);
 
 class RetryingTransport : public HttpTransport {
  public:

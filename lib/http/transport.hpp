@@ -30,9 +30,9 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
-  Headers headers;           // names lower-cased
-  std::string body;          // when not written to response_buffer
-  size_t buffer_bytes = 0;   // bytes written to response_buffer
+  Headers headers;          // names lower-cased
+  std::string body;         // when not written to response_buffer
+  size_t buffer_bytes = 0;  // bytes written to response_buffer
 
   // The first header with this lower-case name, or nullptr.
   const std::string* Header(std::string_view lower_name) const;

@@ -456,6 +456,11 @@ TEST_CASE("region precedence") {
   CHECK(Settings(options, env).region == "us-west-2");
   options.region = "sa-east-1";
   CHECK(Settings(options, env).region == "sa-east-1");
+
+  home.Write(".aws/config", "[default]\nregion\n");
+  auto bad = ResolveS3Settings(options, FakeEnv(env));
+  REQUIRE(bad.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(bad.status().message(), Catch::Contains(home.Config() + " line 2"));
 }
 
 TEST_CASE("endpoint precedence") {

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 
 namespace objectfs::internal {
 namespace {
@@ -32,7 +32,8 @@ Status ErrnoStatus(int err, std::string_view path) {
 std::string EtagOf(const struct stat& st) {
   char buffer[96];
   std::snprintf(buffer, sizeof(buffer), "\"%llx-%llx-%llx-%llx.%09ld\"",
-                static_cast<unsigned long long>(st.st_dev), static_cast<unsigned long long>(st.st_ino),
+                static_cast<unsigned long long>(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino),
                 static_cast<unsigned long long>(st.st_size),
                 static_cast<unsigned long long>(st.st_mtim.tv_sec), st.st_mtim.tv_nsec);
   return buffer;
@@ -119,8 +120,8 @@ Result<size_t> FileStore::Read(std::string_view key, ByteRange range, std::span<
   const size_t want = static_cast<size_t>(std::min<uint64_t>(range.length, size - range.offset));
   size_t done = 0;
   while (done < want) {
-    const ssize_t n = ::pread(fd.get(), out.data() + done, want - done,
-                              static_cast<off_t>(range.offset + done));
+    const ssize_t n =
+        ::pread(fd.get(), out.data() + done, want - done, static_cast<off_t>(range.offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoStatus(errno, key);
     if (n == 0) break;
@@ -145,12 +146,17 @@ Result<ListPage> FileStore::List(const ListRequest& request) {
   // Page by key: the token is the last key (or prefix) of the previous page.
   ListPage page;
   size_t oi = 0, pi = 0;
-  while (oi < all.objects.size() && all.objects[oi].key <= request.page_token && !request.page_token.empty()) ++oi;
-  while (pi < all.common_prefixes.size() && all.common_prefixes[pi] <= request.page_token && !request.page_token.empty()) ++pi;
+  while (oi < all.objects.size() && all.objects[oi].key <= request.page_token &&
+         !request.page_token.empty())
+    ++oi;
+  while (pi < all.common_prefixes.size() && all.common_prefixes[pi] <= request.page_token &&
+         !request.page_token.empty())
+    ++pi;
   std::string last;
   for (int n = 0; n < request.max_keys; ++n) {
-    const bool take_object = oi < all.objects.size() &&
-                             (pi >= all.common_prefixes.size() || all.objects[oi].key < all.common_prefixes[pi]);
+    const bool take_object =
+        oi < all.objects.size() &&
+        (pi >= all.common_prefixes.size() || all.objects[oi].key < all.common_prefixes[pi]);
     if (take_object) {
       last = all.objects[oi].key;
       page.objects.push_back(std::move(all.objects[oi++]));

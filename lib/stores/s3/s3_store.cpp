@@ -55,7 +55,8 @@ S3Store::S3Store(std::string bucket, S3Settings settings,
   authority_ = endpoint.substr(sep + 3);
   authority_ = authority_.substr(0, authority_.find('/'));
   // A dotted bucket name would not match the TLS wildcard certificate.
-  path_style_ = settings_.path_style || (scheme_ == "https" && bucket_.find('.') != std::string::npos);
+  path_style_ =
+      settings_.path_style || (scheme_ == "https" && bucket_.find('.') != std::string::npos);
 }
 
 Result<HttpResponse> S3Store::Send(const Call& call) {
@@ -94,11 +95,13 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
 
 Status S3Store::ErrorStatus(const Call& call, const HttpResponse& response) {
   const S3ErrorDocument error = ParseS3Error(response.body);
-  std::string detail = error.code.empty() ? "HTTP " + std::to_string(response.status)
-                                          : error.code + " (HTTP " + std::to_string(response.status) + ")";
+  std::string detail = error.code.empty()
+                           ? "HTTP " + std::to_string(response.status)
+                           : error.code + " (HTTP " + std::to_string(response.status) + ")";
   if (!error.message.empty()) detail += ": " + error.message;
-  const std::string what = call.bucket_level ? "bucket '" + bucket_ + "'"
-                                             : "key " + QuotedKey(call.key) + " in bucket '" + bucket_ + "'";
+  const std::string what = call.bucket_level
+                               ? "bucket '" + bucket_ + "'"
+                               : "key " + QuotedKey(call.key) + " in bucket '" + bucket_ + "'";
   const std::string& code = error.code;
   const long status = response.status;
   if (code == "NoSuchBucket") return NotFound("bucket '" + bucket_ + "' does not exist: " + detail);
@@ -158,8 +161,8 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
   if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
   Call call;
   call.key = std::string(key);
-  call.headers.emplace_back("range", "bytes=" + std::to_string(range.offset) + "-" +
-                                         std::to_string(range.end() - 1));
+  call.headers.emplace_back(
+      "range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
   if (!conditions.if_match.empty()) call.headers.emplace_back("if-match", conditions.if_match);
   call.response_buffer = out.first(range.length);
   if (stats_) Add(stats_->get_requests);
@@ -167,13 +170,16 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
   if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
 
   ContentRange content_range;
-  const bool has_content_range = ParseContentRange(response.Header("content-range"), &content_range);
+  const bool has_content_range =
+      ParseContentRange(response.Header("content-range"), &content_range);
   if (response.status == 416 && has_content_range && range.offset == content_range.total) {
     return size_t{0};  // reading exactly at the end is an empty read, not an error
   }
   if (response.status == 416) {
-    return OutOfRange("range starting at byte " + std::to_string(range.offset) + " is past the end of " +
-                      QuotedKey(key) + (has_content_range ? " (size " + std::to_string(content_range.total) + ")" : ""));
+    return OutOfRange(
+        "range starting at byte " + std::to_string(range.offset) + " is past the end of " +
+        QuotedKey(key) +
+        (has_content_range ? " (size " + std::to_string(content_range.total) + ")" : ""));
   }
   if (response.status == 200) {
     // The whole object came back: acceptable only when we asked from byte 0.
@@ -203,7 +209,8 @@ Result<ListPage> S3Store::List(const ListRequest& request) {
   call.query.emplace_back("max-keys", std::to_string(request.max_keys));
   call.query.emplace_back("prefix", request.prefix);
   if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
-  if (!request.page_token.empty()) call.query.emplace_back("continuation-token", request.page_token);
+  if (!request.page_token.empty())
+    call.query.emplace_back("continuation-token", request.page_token);
   if (stats_) Add(stats_->list_requests);
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status != 200) return ErrorStatus(call, response);

@@ -16,7 +16,8 @@ struct StatsCounters;
 
 class S3Store : public ObjectStore {
  public:
-  S3Store(std::string bucket, S3Settings settings, std::shared_ptr<AwsCredentialProvider> credentials,
+  S3Store(std::string bucket, S3Settings settings,
+          std::shared_ptr<AwsCredentialProvider> credentials,
           std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
 
   std::string Describe() const override { return "s3://" + bucket_; }
@@ -28,7 +29,7 @@ class S3Store : public ObjectStore {
  private:
   struct Call {
     std::string method = "GET";
-    std::string key;       // object key; empty with bucket_level for bucket requests
+    std::string key;  // object key; empty with bucket_level for bucket requests
     bool bucket_level = false;
     std::vector<std::pair<std::string, std::string>> query;
     Headers headers;

@@ -1,9 +1,8 @@
 #include "stores/s3/s3_xml.hpp"
 
-#include <pugixml.hpp>
-
 #include <cstdlib>
 #include <ctime>
+#include <pugixml.hpp>
 
 namespace objectfs::internal {
 namespace {

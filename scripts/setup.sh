@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs everything ObjectFS needs on Debian 12 (build tools, libraries, the
+# test servers) and builds it into build/. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-format git
+  # libraries the code links
+  libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
+  libfuse3-dev fuse3 pybind11-dev python3-dev
+  # tests and benchmarks
+  catch2 libbenchmark-dev python3-pytest python3-boto3 curl
+  # real servers the tests start on 127.0.0.1
+  radosgw ceph-mon ceph-osd nginx-light
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build
+echo "setup: built build/objectfs"
