@@ -19,6 +19,13 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
                "path-style URLs (automatic for IP and localhost endpoints)");
   app.add_option("--part-size", o.part_size, "bytes per ranged GET, e.g. 8M")
       ->capture_default_str();
+  app.add_option(
+         "--memory-limit", o.memory_limit,
+         "one budget for cached blocks and readahead, e.g. 256M (auto: min(2G, 25% of RAM))")
+      ->capture_default_str();
+  app.add_option("--max-readahead", o.max_readahead,
+                 "largest readahead window of a sequential reader")
+      ->capture_default_str();
   app.add_option("--max-parallel-requests", o.client.read.max_parallel_requests,
                  "ranged GETs in flight")
       ->capture_default_str();
@@ -65,6 +72,13 @@ Result<ClientOptions> BuildClientOptions(const CommonOptions& o) {
   ClientOptions client = o.client;
   OBJECTFS_ASSIGN_OR_RETURN(client.read.part_size, ParseByteSize(o.part_size));
   if (client.read.part_size < 64 * 1024) return InvalidArgument("--part-size must be at least 64K");
+  if (o.memory_limit != "auto") {
+    OBJECTFS_ASSIGN_OR_RETURN(client.read.memory_limit, ParseByteSize(o.memory_limit));
+    if (client.read.memory_limit < 2 * client.read.part_size) {
+      return InvalidArgument("--memory-limit must be at least twice --part-size");
+    }
+  }
+  OBJECTFS_ASSIGN_OR_RETURN(client.read.max_readahead, ParseByteSize(o.max_readahead));
   if (o.connect_timeout_s <= 0) return InvalidArgument("--connect-timeout must be positive");
   client.http.connect_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(o.connect_timeout_s * 1000));

@@ -14,6 +14,8 @@ namespace objectfs::cli {
 struct CommonOptions {
   ClientOptions client;
   std::string part_size = "8M";
+  std::string memory_limit = "auto";
+  std::string max_readahead = "256M";
   double connect_timeout_s = 5;
   int read_timeout_s = 30;
   bool print_stats = false;

@@ -9,7 +9,6 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
-#include <future>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -90,7 +89,7 @@ void PrintStats(const ClientStats& s) {
             << " list_requests=" << s.list_requests << " other_requests=" << s.other_requests
             << " retries=" << s.retries << " bytes_downloaded=" << s.bytes_downloaded
             << " bytes_served=" << s.bytes_served << " cache_hits=" << s.cache_hits
-            << " cache_misses=" << s.cache_misses << std::endl;
+            << " cache_misses=" << s.cache_misses << " memory_peak=" << s.memory_peak << std::endl;
 }
 
 int RunLs(Client& client, const LsArgs& args) {
@@ -133,33 +132,17 @@ int RunCat(Client& client, const CatArgs& args) {
     if (!parsed.ok()) return ReportError("cat", parsed.status());
     range = *parsed;
   }
-  // Two buffers: the next chunk downloads (in parallel parts) while this one is written.
-  const auto& read = client.options().read;
-  const size_t chunk = static_cast<size_t>(std::min<uint64_t>(
-      read.part_size * static_cast<uint64_t>(read.max_parallel_requests), 256ull << 20));
-  std::vector<std::byte> buffers[2] = {
-      std::vector<std::byte>(std::min<uint64_t>(chunk, range.length)),
-      std::vector<std::byte>(std::min<uint64_t>(chunk, range.length))};
-  auto fetch = [&](int which, uint64_t offset) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, range.end() - offset));
-    return (*file)->PRead(offset, std::span(buffers[which]).first(n));
-  };
-  uint64_t offset = range.offset;
-  int current = 0;
-  std::future<Result<size_t>> pending;
-  if (offset < range.end()) pending = std::async(std::launch::async, fetch, current, offset);
-  while (offset < range.end()) {
-    Result<size_t> n = pending.get();
+  // Reads of a file-system-like size: the read engine's readahead supplies the
+  // parallelism, and memory stays within --memory-limit.
+  std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(1ull << 20, range.length)));
+  for (uint64_t offset = range.offset; offset < range.end();) {
+    const size_t want =
+        static_cast<size_t>(std::min<uint64_t>(buffer.size(), range.end() - offset));
+    auto n = (*file)->PRead(offset, std::span(buffer).first(want));
     if (!n.ok()) return ReportError("cat", n.status());
-    const uint64_t next = offset + *n;
-    if (next < range.end()) pending = std::async(std::launch::async, fetch, 1 - current, next);
-    Status written = WriteAll(STDOUT_FILENO, buffers[current].data(), *n);
-    if (!written.ok()) {
-      if (pending.valid()) pending.wait();
-      return ReportError("cat", written.WithContext("stdout"));
-    }
-    offset = next;
-    current = 1 - current;
+    Status written = WriteAll(STDOUT_FILENO, buffer.data(), *n);
+    if (!written.ok()) return ReportError("cat", written.WithContext("stdout"));
+    offset += *n;
   }
   return 0;
 }

@@ -30,6 +30,8 @@ struct ClientStats {
   uint64_t bytes_served = 0;      // bytes returned to callers by File reads
   uint64_t cache_hits = 0;
   uint64_t cache_misses = 0;
+  uint64_t memory_used = 0;  // bytes held by the memory cache and in-flight fetches now
+  uint64_t memory_peak = 0;  // the most it ever held (never above memory_limit + demand reads)
 };
 
 class Client {

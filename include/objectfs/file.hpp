@@ -16,7 +16,8 @@ namespace objectfs {
 
 namespace internal {
 class ClientCore;
-}
+class ObjectReader;
+}  // namespace internal
 
 class File {
  public:
@@ -33,22 +34,24 @@ class File {
   const ObjectInfo& Info() const { return info_; }
 
   // Reads up to out.size() bytes at offset; returns the count (0 at or past
-  // the end). Large reads are split into parts fetched in parallel straight
-  // into `out`. Thread-safe: any number of threads may read one File at once.
+  // the end). Small reads go through the Client's memory cache (fetching only
+  // the blocks they touch) and sequential readers get a growing readahead
+  // window; large reads are split into parts fetched in parallel straight into
+  // `out`. Thread-safe: any number of threads may read one File at once.
   Result<size_t> PRead(uint64_t offset, std::span<std::byte> out) const;
 
   // Reads the whole object into out (out.size() >= Size()). Thread-safe.
   Status ReadInto(std::span<std::byte> out) const;
 
-  // A hint that these ranges will be read soon. Never blocks and never fails.
-  // Thread-safe.
+  // A hint that these ranges will be read soon: fetched into the memory cache
+  // as far as its budget allows. Never blocks and never fails. Thread-safe.
   void Prefetch(std::span<const ByteRange> ranges) const;
 
  private:
   std::shared_ptr<internal::ClientCore> core_;
-  std::shared_ptr<ObjectStore> store_;
   Uri uri_;
   ObjectInfo info_;
+  std::unique_ptr<internal::ObjectReader> reader_;
 };
 
 }  // namespace objectfs

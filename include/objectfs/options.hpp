@@ -39,6 +39,16 @@ struct S3Options {
 struct ReadOptions {
   uint64_t part_size = 8ull << 20;  // bytes per ranged GET
   int max_parallel_requests = 16;   // ranged GETs in flight per Client
+  // One budget for the memory cache and in-flight readahead of all files of a
+  // Client. 0 = min(2 GiB, 25% of physical memory).
+  uint64_t memory_limit = 0;
+  uint64_t initial_readahead = 1ull << 20;  // first window of a sequential stream
+  uint64_t max_readahead = 256ull << 20;    // the window doubles up to this
+  // Cache granularity: random reads fetch only the blocks they touch.
+  uint64_t block_size = 64ull << 10;
+  // PRead of at least this many bytes bypasses the cache and downloads its parts
+  // in parallel straight into the caller's buffer. 0 = part_size.
+  uint64_t direct_read_threshold = 0;
 };
 
 struct ClientOptions {

@@ -9,6 +9,12 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.read.max_parallel_requests < 1 || options.read.max_parallel_requests > 1024) {
     return InvalidArgument("max_parallel_requests must be between 1 and 1024");
   }
+  if (options.read.block_size == 0 || options.read.block_size > options.read.part_size) {
+    return InvalidArgument("block_size must be between 1 and part_size");
+  }
+  if (options.read.memory_limit != 0 && options.read.memory_limit < 2 * options.read.part_size) {
+    return InvalidArgument("memory_limit must be at least twice part_size");
+  }
   if (options.http.retry.max_attempts < 1)
     return InvalidArgument("max_attempts must be at least 1");
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
@@ -54,7 +60,12 @@ Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
   return std::make_shared<File>(core_, std::move(*store), std::move(uri), std::move(*info));
 }
 
-ClientStats Client::Stats() const { return core_->stats().Snapshot(); }
+ClientStats Client::Stats() const {
+  ClientStats stats = core_->stats().Snapshot();
+  stats.memory_used = core_->cache().used();
+  stats.memory_peak = core_->cache().peak();
+  return stats;
+}
 const ClientOptions& Client::options() const { return core_->options(); }
 
 }  // namespace objectfs

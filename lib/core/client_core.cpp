@@ -1,5 +1,7 @@
 #include "core/client_core.hpp"
 
+#include <unistd.h>
+
 #include <condition_variable>
 
 #include "http/curl_transport.hpp"
@@ -8,12 +10,25 @@
 #include "stores/s3/s3_store.hpp"
 
 namespace objectfs::internal {
+namespace {
+
+uint64_t DefaultMemoryLimit() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  const uint64_t quarter =
+      pages > 0 && page_size > 0 ? uint64_t(pages) * uint64_t(page_size) / 4 : 0;
+  return quarter == 0 ? 2ull << 30 : std::min<uint64_t>(2ull << 30, quarter);
+}
+
+}  // namespace
 
 ClientCore::ClientCore(ClientOptions options, EnvLookup env)
     : options_(std::move(options)),
       env_(std::move(env)),
       raw_transport_(std::make_shared<CurlTransport>(options_.http)),
       transport_(std::make_shared<RetryingTransport>(raw_transport_, options_.http.retry, &stats_)),
+      cache_(options_.read.memory_limit ? options_.read.memory_limit : DefaultMemoryLimit(),
+             options_.read.block_size),
       io_pool_(options_.read.max_parallel_requests) {
   aws_credentials_ = std::make_shared<AwsCredentialProvider>([this] {
     AwsCredentialInputs inputs;

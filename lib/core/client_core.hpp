@@ -9,6 +9,7 @@
 
 #include "auth/aws_credential_provider.hpp"
 #include "auth/aws_credentials.hpp"
+#include "cache/block_cache.hpp"
 #include "core/stats.hpp"
 #include "core/thread_pool.hpp"
 #include "http/transport.hpp"
@@ -26,6 +27,7 @@ class ClientCore {
   const ClientOptions& options() const { return options_; }
   StatsCounters& stats() { return stats_; }
   ThreadPool& io_pool() { return io_pool_; }
+  BlockCache& cache() { return cache_; }
 
   // Thread-safe; one store per (scheme, bucket), created on first use.
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
@@ -45,6 +47,7 @@ class ClientCore {
   std::shared_ptr<HttpTransport> raw_transport_;  // no retries: credential probes
   std::shared_ptr<HttpTransport> transport_;      // with retries: store requests
   std::shared_ptr<AwsCredentialProvider> aws_credentials_;
+  BlockCache cache_;
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<ObjectStore>> stores_;

@@ -1,22 +1,23 @@
 #include "objectfs/file.hpp"
 
 #include "core/client_core.hpp"
+#include "core/object_reader.hpp"
 
 namespace objectfs {
 
 File::File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
            ObjectInfo info)
-    : core_(std::move(core)),
-      store_(std::move(store)),
-      uri_(std::move(uri)),
-      info_(std::move(info)) {}
+    : core_(core), uri_(std::move(uri)), info_(std::move(info)) {
+  reader_ =
+      std::make_unique<internal::ObjectReader>(std::move(core), std::move(store), uri_.key, info_);
+}
 
 File::~File() = default;
 
 Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
   if (offset >= info_.size || out.empty()) return size_t{0};
   const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), info_.size - offset));
-  auto n = core_->ParallelRead(*store_, uri_.key, info_.etag, offset, out.first(want));
+  auto n = reader_->Read(offset, out.first(want));
   if (!n.ok()) return n.status().WithContext(uri_.ToString());
   if (*n != want) {
     return DataLoss(uri_.ToString() + ": got " + std::to_string(*n) + " of " +
@@ -38,9 +39,7 @@ Status File::ReadInto(std::span<std::byte> out) const {
 }
 
 void File::Prefetch(std::span<const ByteRange> ranges) const {
-  // The memory cache that prefetched bytes would land in comes with the read
-  // engine; until then there is nothing to warm.
-  (void)ranges;
+  for (const ByteRange& range : ranges) reader_->Prefetch(range);
 }
 
 }  // namespace objectfs

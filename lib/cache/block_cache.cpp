@@ -1,0 +1,110 @@
+#include "cache/block_cache.hpp"
+
+#include <algorithm>
+
+namespace objectfs::internal {
+
+void MemoryAccount::Charge(uint64_t n) {
+  const uint64_t now = used.fetch_add(n, std::memory_order_relaxed) + n;
+  uint64_t seen = peak.load(std::memory_order_relaxed);
+  while (now > seen && !peak.compare_exchange_weak(seen, now, std::memory_order_relaxed)) {
+  }
+}
+
+Fetch::Fetch(uint64_t offset, uint64_t length, std::shared_ptr<MemoryAccount> account)
+    : offset_(offset),
+      length_(length),
+      // Not value-initialised: the GET overwrites every byte before anyone reads.
+      data_(new std::byte[length]),
+      account_(std::move(account)) {
+  account_->Charge(length_);
+}
+
+Fetch::~Fetch() { account_->Release(length_); }
+
+void Fetch::Complete(Status status) {
+  {
+    std::lock_guard lock(mu_);
+    status_ = std::move(status);
+    done_.store(true, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+Status Fetch::Wait() const {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return done_.load(std::memory_order_acquire); });
+  return status_;
+}
+
+BlockCache::BlockCache(uint64_t budget_bytes, uint64_t block_size)
+    : budget_(budget_bytes), block_size_(std::max<uint64_t>(1, block_size)) {}
+
+uint64_t BlockCache::ObjectId(const std::string& identity) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = object_ids_.try_emplace(identity, object_ids_.size() + 1);
+  return it->second;
+}
+
+std::shared_ptr<Fetch> BlockCache::Lookup(uint64_t object, uint64_t block, Reuse reuse) {
+  std::lock_guard lock(mu_);
+  auto it = blocks_.find({object, block});
+  if (it == blocks_.end()) return nullptr;
+  if (reuse == Reuse::kKeep) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+  } else {
+    lru_.splice(lru_.end(), lru_, it->second.lru);
+  }
+  return it->second.fetch;
+}
+
+bool BlockCache::Contains(uint64_t object, uint64_t block) {
+  std::lock_guard lock(mu_);
+  return blocks_.count({object, block}) != 0;
+}
+
+bool BlockCache::MakeRoomLocked(uint64_t needed) {
+  // Walk from the back; blocks still being fetched cannot go yet.
+  auto it = lru_.end();
+  while (account_->used.load(std::memory_order_relaxed) + needed > budget_ && it != lru_.begin()) {
+    --it;
+    auto entry = blocks_.find(*it);
+    if (!entry->second.fetch->done()) continue;
+    // Freed once the fetch's last block (and any reader copying it) lets go.
+    blocks_.erase(entry);
+    it = lru_.erase(it);
+  }
+  return account_->used.load(std::memory_order_relaxed) + needed <= budget_;
+}
+
+std::shared_ptr<Fetch> BlockCache::Register(uint64_t object, uint64_t first_block, uint64_t count,
+                                            uint64_t offset, uint64_t length, bool speculative) {
+  std::lock_guard lock(mu_);
+  if (!MakeRoomLocked(length) && speculative) return nullptr;
+  auto fetch = std::make_shared<Fetch>(offset, length, account_);
+  for (uint64_t b = first_block; b < first_block + count; ++b) {
+    const Key key{object, b};
+    if (blocks_.count(key) != 0) continue;
+    lru_.push_front(key);
+    blocks_.emplace(key, Entry{fetch, lru_.begin()});
+  }
+  return fetch;
+}
+
+void BlockCache::Forget(uint64_t object, uint64_t first_block, uint64_t count, const Fetch* fetch) {
+  std::lock_guard lock(mu_);
+  for (uint64_t b = first_block; b < first_block + count; ++b) {
+    auto it = blocks_.find({object, b});
+    if (it == blocks_.end() || it->second.fetch.get() != fetch) continue;
+    lru_.erase(it->second.lru);
+    blocks_.erase(it);
+  }
+}
+
+void BlockCache::Clear() {
+  std::lock_guard lock(mu_);
+  blocks_.clear();
+  lru_.clear();
+}
+
+}  // namespace objectfs::internal

@@ -1,0 +1,131 @@
+// BlockCache: the memory cache shared by all open files of one Client, under
+// ONE byte budget that covers cached blocks and in-flight fetches alike.
+//
+// Data arrives in Fetches (one ranged GET into one buffer) and is indexed by
+// fixed-size blocks, so a random read touches only its own blocks while
+// readahead fetches whole parts. A Fetch's bytes count against the budget from
+// the moment it is registered until its buffer is freed: exactly what the
+// process holds.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "objectfs/status.hpp"
+
+namespace objectfs::internal {
+
+struct StatsCounters;
+
+// Bytes held by live Fetch buffers; shared so a Fetch may outlive its cache.
+struct MemoryAccount {
+  std::atomic<uint64_t> used{0};
+  std::atomic<uint64_t> peak{0};
+  void Charge(uint64_t n);
+  void Release(uint64_t n) { used.fetch_sub(n, std::memory_order_relaxed); }
+};
+
+// One ranged read into its own buffer; waited on by every reader of its blocks.
+class Fetch {
+ public:
+  Fetch(uint64_t offset, uint64_t length, std::shared_ptr<MemoryAccount> account);
+  ~Fetch();
+  Fetch(const Fetch&) = delete;
+  Fetch& operator=(const Fetch&) = delete;
+
+  uint64_t offset() const { return offset_; }
+  uint64_t length() const { return length_; }
+  std::byte* data() { return data_.get(); }
+  const std::byte* data() const { return data_.get(); }
+
+  void Complete(Status status);  // wakes the waiters
+  Status Wait() const;           // blocks until Complete
+  bool done() const { return done_.load(std::memory_order_acquire); }
+
+ private:
+  const uint64_t offset_;
+  const uint64_t length_;
+  std::unique_ptr<std::byte[]> data_;
+  std::shared_ptr<MemoryAccount> account_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::atomic<bool> done_{false};
+  Status status_;
+};
+
+class BlockCache {
+ public:
+  BlockCache(uint64_t budget_bytes, uint64_t block_size);
+
+  uint64_t block_size() const { return block_size_; }
+  uint64_t budget() const { return budget_; }
+  uint64_t used() const { return account_->used.load(std::memory_order_relaxed); }
+  uint64_t peak() const { return account_->peak.load(std::memory_order_relaxed); }
+
+  // A stable small id for (store, key, ETag): a new ETag never sees old blocks.
+  uint64_t ObjectId(const std::string& identity);
+
+  enum class Reuse {
+    kKeep,      // random access: keep the block, most recently used
+    kConsumed,  // streamed past: evict it first
+  };
+
+  // The fetch holding `block` (done or in flight), or nullptr. Thread-safe.
+  std::shared_ptr<Fetch> Lookup(uint64_t object, uint64_t block, Reuse reuse);
+
+  // Whether `block` is cached or in flight, without touching its LRU place.
+  bool Contains(uint64_t object, uint64_t block);
+
+  // Registers a fetch for blocks [first_block, first_block + count) covering
+  // object bytes [offset, offset + length), evicting to make room. A
+  // speculative fetch that does not fit the budget is refused (nullptr);
+  // a demand fetch always proceeds. Blocks already present are left alone
+  // (the new fetch then only serves the missing ones). Thread-safe.
+  std::shared_ptr<Fetch> Register(uint64_t object, uint64_t first_block, uint64_t count,
+                                  uint64_t offset, uint64_t length, bool speculative);
+
+  // Drops the blocks that still point at `fetch` (after it failed). Thread-safe.
+  void Forget(uint64_t object, uint64_t first_block, uint64_t count, const Fetch* fetch);
+
+  // Drops every block (tests, `cache clear`). Thread-safe.
+  void Clear();
+
+ private:
+  struct Key {
+    uint64_t object;
+    uint64_t block;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()(k.object * 0x9E3779B97F4A7C15ull ^ k.block);
+    }
+  };
+  struct Entry {
+    std::shared_ptr<Fetch> fetch;
+    std::list<Key>::iterator lru;
+  };
+
+  // Evicts finished blocks, least valuable first, until `needed` more bytes
+  // fit. Returns whether they fit. Caller holds mu_.
+  bool MakeRoomLocked(uint64_t needed);
+
+  const uint64_t budget_;
+  const uint64_t block_size_;
+  std::shared_ptr<MemoryAccount> account_ = std::make_shared<MemoryAccount>();
+
+  std::mutex mu_;
+  std::unordered_map<Key, Entry, KeyHash> blocks_;
+  std::list<Key> lru_;  // front: keep longest; back: evict first
+  std::unordered_map<std::string, uint64_t> object_ids_;
+};
+
+}  // namespace objectfs::internal

@@ -1,0 +1,198 @@
+#include "core/object_reader.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/client_core.hpp"
+
+namespace objectfs::internal {
+namespace {
+
+constexpr size_t kMaxStreams = 8;
+// Reads this close to a stream's expected offset still count as sequential:
+// the kernel and thread pools reorder nearby requests.
+constexpr uint64_t kSequentialSlack = 1ull << 20;
+
+uint64_t RoundUp(uint64_t value, uint64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+}  // namespace
+
+ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<ObjectStore> store,
+                           std::string key, ObjectInfo info)
+    : core_(std::move(core)),
+      target_(std::make_shared<const Target>(
+          Target{&core_->cache(), store, key, info,
+                 core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag),
+                 core_->cache().block_size()})),
+      info_(target_->info),
+      cache_(core_->cache()),
+      object_id_(target_->object_id),
+      block_size_(target_->block_size),
+      part_size_(RoundUp(std::max<uint64_t>(core_->options().read.part_size, 1), block_size_)),
+      direct_threshold_(core_->options().read.direct_read_threshold
+                            ? core_->options().read.direct_read_threshold
+                            : part_size_),
+      // Leave room for other streams and for demand reads.
+      max_window_(std::max<uint64_t>(
+          block_size_, std::min(core_->options().read.max_readahead, cache_.budget() / 2))) {}
+
+bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_from,
+                               uint64_t* ra_to) {
+  const uint64_t end = offset + length;
+  std::lock_guard lock(streams_mu_);
+  ++clock_;
+  Stream* stream = nullptr;
+  for (auto& s : streams_) {
+    if (offset + kSequentialSlack >= s.next_offset && offset <= s.next_offset + kSequentialSlack) {
+      stream = &s;
+      break;
+    }
+  }
+  const uint64_t initial = std::min(core_->options().read.initial_readahead, max_window_);
+  bool sequential = true;
+  if (stream != nullptr) {
+    // Two reads in a row before readahead starts: one random read landing
+    // near a stream by chance must not trigger it.
+    sequential = ++stream->hits >= 2 || stream->requested_end > stream->next_offset;
+    if (sequential) stream->window = std::min(stream->window * 2, max_window_);
+  } else {
+    if (streams_.size() < kMaxStreams) {
+      stream = &streams_.emplace_back();
+    } else {
+      stream = &*std::min_element(
+          streams_.begin(), streams_.end(),
+          [](const Stream& a, const Stream& b) { return a.last_used < b.last_used; });
+    }
+    *stream = Stream{end, initial, end, 0, 0};
+    // A first read at 0 starts a scan more often than not; elsewhere it may
+    // be random, and readahead would multiply the bytes fetched.
+    sequential = offset == 0;
+  }
+  stream->last_used = clock_;
+  stream->next_offset = std::max(stream->next_offset, end);
+  if (!sequential) return false;
+  *ra_from = std::max(stream->requested_end, end);
+  *ra_to = std::min(info_.size, end + stream->window);
+  // Once the window spans parts, extend it a whole part at a time: topping it
+  // up after every read would send a small GET per read.
+  const uint64_t part_aligned = *ra_to / part_size_ * part_size_;
+  if (*ra_to < info_.size && stream->window >= part_size_) *ra_to = part_aligned;
+  if (*ra_to > *ra_from) stream->requested_end = *ra_to;
+  return true;
+}
+
+uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
+  uint64_t block = from / block_size_;
+  const uint64_t end_block = (std::min(to, info_.size) + block_size_ - 1) / block_size_;
+  while (block < end_block) {
+    if (cache_.Contains(object_id_, block)) {
+      ++block;
+      continue;
+    }
+    // A run of missing blocks, cut at part boundaries so GETs stay part-sized.
+    const uint64_t first = block;
+    const uint64_t part_end_block =
+        (first * block_size_ / part_size_ + 1) * part_size_ / block_size_;
+    while (block < end_block && block < part_end_block && !cache_.Contains(object_id_, block))
+      ++block;
+    const uint64_t offset = first * block_size_;
+    const uint64_t length = std::min(block * block_size_, info_.size) - offset;
+    auto fetch =
+        cache_.Register(object_id_, first, block - first, offset, length, /*speculative=*/true);
+    if (fetch == nullptr) return offset;  // budget full: the reader catches up first
+    core_->io_pool().Submit([target = target_, fetch] { target->Run(*fetch); });
+  }
+  return to;
+}
+
+void ObjectReader::Target::Run(Fetch& fetch) const {
+  Status status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
+                           " arrived short twice although the ETag is unchanged");
+  // A part that arrives short is fetched again, never served short.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto n = store->Read(key, {fetch.offset(), fetch.length()},
+                         std::span(fetch.data(), fetch.length()), {info.etag});
+    if (!n.ok()) {
+      status = n.status();
+      break;
+    }
+    if (*n == fetch.length()) {
+      status = Status::Ok();
+      break;
+    }
+  }
+  if (!status.ok()) {
+    cache->Forget(object_id, fetch.offset() / block_size,
+                  (fetch.length() + block_size - 1) / block_size, &fetch);
+  }
+  fetch.Complete(std::move(status));
+}
+
+Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
+  const uint64_t length = out.size();
+  if (length >= direct_threshold_) {
+    return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out);
+  }
+  const uint64_t end = offset + length;
+  uint64_t ra_from = 0, ra_to = 0;
+  const bool sequential = TrackStream(offset, length, &ra_from, &ra_to);
+
+  // Find or register the fetch behind every block of the read.
+  const uint64_t first_block = offset / block_size_;
+  const uint64_t last_block = (end - 1) / block_size_;
+  std::vector<std::shared_ptr<Fetch>> fetches(last_block - first_block + 1);
+  std::vector<std::shared_ptr<Fetch>> demand;
+  StatsCounters& stats = core_->stats();
+  for (uint64_t b = first_block; b <= last_block;) {
+    // Blocks the reader has fully passed go to the eviction end of the cache.
+    const bool passed = sequential && (b + 1) * block_size_ <= end;
+    auto found = cache_.Lookup(object_id_, b,
+                               passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
+    if (found) {
+      Add(stats.cache_hits);
+      fetches[b - first_block] = std::move(found);
+      ++b;
+      continue;
+    }
+    uint64_t run_end = b + 1;
+    while (run_end <= last_block && !cache_.Contains(object_id_, run_end)) ++run_end;
+    Add(stats.cache_misses, run_end - b);
+    const uint64_t run_offset = b * block_size_;
+    const uint64_t run_length = std::min(run_end * block_size_, info_.size) - run_offset;
+    auto fetch =
+        cache_.Register(object_id_, b, run_end - b, run_offset, run_length, /*speculative=*/false);
+    for (uint64_t i = b; i < run_end; ++i) fetches[i - first_block] = fetch;
+    demand.push_back(std::move(fetch));
+    b = run_end;
+  }
+  if (sequential && ra_to > ra_from) {
+    const uint64_t reached = IssueSpeculative(ra_from, ra_to);
+    if (reached < ra_to) {
+      std::lock_guard lock(streams_mu_);
+      for (auto& s : streams_) {
+        if (s.requested_end == ra_to) s.requested_end = reached;
+      }
+    }
+  }
+  // Demand fetches run on this thread: no queueing behind readahead.
+  for (auto& fetch : demand) target_->Run(*fetch);
+
+  for (uint64_t b = first_block; b <= last_block; ++b) {
+    const Fetch& fetch = *fetches[b - first_block];
+    Status status = fetch.Wait();
+    if (!status.ok()) return status;
+    const uint64_t from = std::max(offset, b * block_size_);
+    const uint64_t to = std::min(end, (b + 1) * block_size_);
+    std::memcpy(out.data() + (from - offset), fetch.data() + (from - fetch.offset()), to - from);
+  }
+  return static_cast<size_t>(length);
+}
+
+void ObjectReader::Prefetch(ByteRange range) {
+  if (range.offset >= info_.size) return;
+  IssueSpeculative(range.offset, std::min(range.end(), info_.size));
+}
+
+}  // namespace objectfs::internal

@@ -1,0 +1,78 @@
+// ObjectReader: the read engine behind one File. Small and random reads go
+// through the Client's BlockCache and fetch only the blocks they touch;
+// sequential streams (several per file, e.g. one per reader thread) grow a
+// readahead window fetched as parallel part-sized GETs; large reads go
+// straight into the caller's buffer.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cache/block_cache.hpp"
+#include "objectfs/store.hpp"
+
+namespace objectfs::internal {
+
+class ClientCore;
+
+class ObjectReader {
+ public:
+  ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<ObjectStore> store,
+               std::string key, ObjectInfo info);
+
+  // out.size() > 0 and offset + out.size() <= object size. Thread-safe.
+  Result<size_t> Read(uint64_t offset, std::span<std::byte> out);
+
+  // Starts fetching [range) into the cache within the budget. Never blocks. Thread-safe.
+  void Prefetch(ByteRange range);
+
+ private:
+  struct Stream {
+    uint64_t next_offset = 0;    // where a sequential reader is expected next
+    uint64_t window = 0;         // current readahead window
+    uint64_t requested_end = 0;  // readahead has been issued up to here
+    uint64_t last_used = 0;
+    int hits = 0;  // reads that continued this stream
+  };
+
+  // Updates the stream this read belongs to; returns the readahead range to
+  // issue ([from, to), empty for random reads) and whether the read is sequential.
+  bool TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_from, uint64_t* ra_to);
+  // Issues part-aligned speculative fetches for missing blocks in [from, to);
+  // returns where it stopped (short of `to` when the budget is full).
+  uint64_t IssueSpeculative(uint64_t from, uint64_t to);
+
+  // What a fetch needs; shared with pool tasks, which may outlive this reader
+  // (never the ClientCore: its destructor drains the pool first).
+  struct Target {
+    BlockCache* cache;
+    std::shared_ptr<ObjectStore> store;
+    std::string key;
+    ObjectInfo info;
+    uint64_t object_id;
+    uint64_t block_size;
+    // Downloads the fetch's range (pinned to the ETag), publishes the result,
+    // and drops its blocks from the cache when it failed.
+    void Run(Fetch& fetch) const;
+  };
+
+  std::shared_ptr<ClientCore> core_;
+  std::shared_ptr<const Target> target_;
+  const ObjectInfo& info_;
+  BlockCache& cache_;
+  const uint64_t object_id_;
+  const uint64_t block_size_;
+  const uint64_t part_size_;  // a multiple of block_size_
+  const uint64_t direct_threshold_;
+  const uint64_t max_window_;
+
+  std::mutex streams_mu_;
+  std::vector<Stream> streams_;
+  uint64_t clock_ = 0;
+};
+
+}  // namespace objectfs::internal
