@@ -50,12 +50,18 @@ std::shared_ptr<Fetch> BlockCache::Lookup(uint64_t object, uint64_t block, Reuse
   std::lock_guard lock(mu_);
   auto it = blocks_.find({object, block});
   if (it == blocks_.end()) return nullptr;
+  std::shared_ptr<Fetch> fetch = it->second.fetch;
   if (reuse == Reuse::kKeep) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
+  } else if (fetch->done() && account_->used.load(std::memory_order_relaxed) > budget_ / 2) {
+    // Drop-behind: once the cache is half full, streamed-past blocks make room
+    // now, so a long scan recycles a few buffers instead of filling the budget.
+    lru_.erase(it->second.lru);
+    blocks_.erase(it);
   } else {
     lru_.splice(lru_.end(), lru_, it->second.lru);
   }
-  return it->second.fetch;
+  return fetch;
 }
 
 bool BlockCache::Contains(uint64_t object, uint64_t block) {

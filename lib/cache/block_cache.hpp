@@ -75,7 +75,7 @@ class BlockCache {
 
   enum class Reuse {
     kKeep,      // random access: keep the block, most recently used
-    kConsumed,  // streamed past: evict it first
+    kConsumed,  // streamed past: evict it first (at once when the cache is half full)
   };
 
   // The fetch holding `block` (done or in flight), or nullptr. Thread-safe.
