@@ -1,15 +1,28 @@
 // objectfs: read cloud object storage as files.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "cli_options.hpp"
 #include "commands.hpp"
+#include "mount.hpp"
 
 using namespace objectfs;
 
 int main(int argc, char** argv) {
   // A closed pipe (`objectfs cat ... | head`) must end cat with an error, not a signal.
   std::signal(SIGPIPE, SIG_IGN);
+
+  // mount.fuse3 (fstab type fuse.objectfs) runs `objectfs URI DIR -o OPTIONS`.
+  std::vector<char*> args(argv, argv + argc);
+  std::string mount_verb = "mount";
+  if (argc >= 3 && std::string_view(argv[1]).find("://") != std::string_view::npos) {
+    args.insert(args.begin() + 1, mount_verb.data());
+    argc = static_cast<int>(args.size());
+    argv = args.data();
+  }
 
   CLI::App app{"objectfs: read S3 (and other object stores) as files"};
   app.require_subcommand(1);
@@ -40,7 +53,13 @@ int main(int argc, char** argv) {
   cp_cmd->add_option("uri", cp.uri, "s3://bucket/key or a local path")->required();
   cp_cmd->add_option("destination", cp.destination, "local file or directory")->required();
 
+  cli::MountArgs mount;
+  auto* mount_cmd = cli::AddMountCommand(app, mount);
+
   CLI11_PARSE(app, argc, argv);
+
+  // The mount builds its own Client, after daemonizing (threads do not survive fork).
+  if (mount_cmd->parsed()) return cli::RunMount(common, mount);
 
   auto options = cli::BuildClientOptions(common);
   if (!options.ok()) return cli::ReportError("options", options.status());

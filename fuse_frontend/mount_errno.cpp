@@ -1,0 +1,46 @@
+#include "mount_errno.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "mount_log.hpp"
+
+namespace objectfs::mount {
+
+int ErrnoFromStatus(const Status& status, std::string_view operation) {
+  int err = EIO;
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 0;
+    case StatusCode::kNotFound:
+      err = ENOENT;
+      break;
+    case StatusCode::kPermissionDenied:
+      err = EACCES;
+      break;
+    case StatusCode::kObjectChanged:
+      err = ESTALE;
+      break;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kOutOfRange:
+      err = EINVAL;
+      break;
+    case StatusCode::kUnimplemented:
+      err = ENOSYS;
+      break;
+    case StatusCode::kUnavailable:
+    case StatusCode::kDataLoss:
+    case StatusCode::kInternal:
+      err = EIO;
+      break;
+  }
+  const LogLevel level = err == ENOENT ? LogLevel::kDebug : LogLevel::kWarn;
+  if (LogEnabled(level)) {
+    Log(level, std::string(operation) + " failed (" + std::string(std::strerror(err)) +
+                   "): " + status.ToString());
+  }
+  return err;
+}
+
+}  // namespace objectfs::mount

@@ -1,0 +1,183 @@
+#include "mount_options.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <map>
+
+namespace objectfs::cli {
+namespace {
+
+constexpr const char* kFooter = R"(
+Directories are the '/'-delimited prefixes of the keys. When an object "a" and a
+prefix "a/" both exist, the directory wins and the object is hidden. Keys whose
+last component is not a valid file name (empty, ".", "..", longer than 255
+bytes) are skipped with a log line. The mount is read-only.
+
+Every option can also be given as -o key=value (dashes become underscores), e.g.
+  objectfs mount s3://bucket/models/ /mnt/models -o metadata_ttl=indefinite,part_size=8M,allow_other
+so the binary works from /etc/fstab (mount.fuse3 runs `objectfs URI DIR -o OPTIONS`):
+  s3://bucket/models/  /mnt/models  fuse.objectfs  _netdev,nofail,ro,allow_other,metadata_ttl=indefinite  0 0
+Credentials come from the usual AWS sources (environment, ~/.aws, profile=NAME).
+Unmount with `fusermount3 -u DIR` (or `umount DIR` as root); SIGINT/SIGTERM to the
+mount process unmount cleanly.)";
+
+Result<int64_t> ParseInt(const std::string& key, const std::string& value) {
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || ptr != value.data() + value.size()) {
+    return InvalidArgument("-o " + key + ": '" + value + "' is not an integer");
+  }
+  return n;
+}
+
+Result<double> ParseDouble(const std::string& key, const std::string& value) {
+  try {
+    size_t used = 0;
+    const double d = std::stod(value, &used);
+    if (used == value.size()) return d;
+  } catch (...) {
+  }
+  return InvalidArgument("-o " + key + ": '" + value + "' is not a number");
+}
+
+bool Ignored(const std::string& key) {
+  static const char* kIgnored[] = {"defaults", "auto",   "noauto", "user", "nouser", "users",
+                                   "_netdev",  "nofail", "rw",     "sync", "async",  "comment"};
+  for (const char* k : kIgnored) {
+    if (key == k) return true;
+  }
+  return key.starts_with("x-");
+}
+
+bool KernelOption(const std::string& key) {
+  static const char* kKernel[] = {"ro",
+                                  "nodev",
+                                  "nosuid",
+                                  "noexec",
+                                  "noatime",
+                                  "dev",
+                                  "suid",
+                                  "exec",
+                                  "atime",
+                                  "relatime",
+                                  "nodiratime",
+                                  "lazytime",
+                                  "default_permissions"};
+  for (const char* k : kKernel) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+CLI::App* AddMountCommand(CLI::App& app, MountArgs& a) {
+  auto* cmd = app.add_subcommand(
+      "mount", "mount a bucket or bucket/prefix as a read-only file system (FUSE)");
+  cmd->footer(kFooter);
+  cmd->add_option("uri", a.uri, "s3://bucket or s3://bucket/prefix/")->required();
+  cmd->add_option("mountpoint", a.mountpoint, "an existing directory")->required();
+  cmd->add_option("--metadata-ttl", a.metadata_ttl,
+                  "seconds to cache lookups and listings, or 'indefinite' for buckets that "
+                  "never change (missing names are cached for at most 5 s)")
+      ->capture_default_str();
+  cmd->add_option("--uid", a.uid, "owner of every file (default: the caller)");
+  cmd->add_option("--gid", a.gid, "group of every file (default: the caller's)");
+  cmd->add_option("--file-mode", a.file_mode, "permission bits of files (octal)")
+      ->capture_default_str();
+  cmd->add_option("--dir-mode", a.dir_mode, "permission bits of directories (octal)")
+      ->capture_default_str();
+  cmd->add_flag("--allow-other", a.allow_other,
+                "let other users access the mount (needs user_allow_other in /etc/fuse.conf "
+                "when not root)");
+  cmd->add_flag("-f,--foreground", a.foreground, "stay attached; log to stderr");
+  cmd->add_option("--log-level", a.log_level, "error, warn, info or debug")->capture_default_str();
+  cmd->add_option("--log-file", a.log_file,
+                  "log here (default: stderr in the foreground, nowhere in the background)");
+  cmd->add_option("-o", a.o_options, "key[=value][,key[=value]...]: options in fstab spelling")
+      ->allow_extra_args(false);
+  return cmd;
+}
+
+Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
+  using Setter = std::function<Status(const std::string& key, const std::string& value)>;
+  auto str = [](std::string* field) -> Setter {
+    return [field](const std::string&, const std::string& v) {
+      *field = v;
+      return Status::Ok();
+    };
+  };
+  auto flag = [](bool* field) -> Setter {
+    return [field](const std::string& k, const std::string& v) {
+      if (v.empty() || v == "1" || v == "true" || v == "yes") {
+        *field = true;
+      } else if (v == "0" || v == "false" || v == "no") {
+        *field = false;
+      } else {
+        return InvalidArgument("-o " + k + ": expected no value or true/false");
+      }
+      return Status::Ok();
+    };
+  };
+  auto integer = [](auto* field) -> Setter {
+    return [field](const std::string& k, const std::string& v) {
+      OBJECTFS_ASSIGN_OR_RETURN(int64_t n, ParseInt(k, v));
+      *field = static_cast<std::remove_pointer_t<decltype(field)>>(n);
+      return Status::Ok();
+    };
+  };
+  const std::map<std::string, Setter> setters = {
+      {"endpoint_url", str(&c.client.s3.endpoint_url)},
+      {"region", str(&c.client.s3.region)},
+      {"profile", str(&c.client.s3.profile)},
+      {"no_sign_request", flag(&c.client.s3.no_sign_request)},
+      {"force_path_style", flag(&c.client.s3.force_path_style)},
+      {"part_size", str(&c.part_size)},
+      {"memory_limit", str(&c.memory_limit)},
+      {"max_readahead", str(&c.max_readahead)},
+      {"max_parallel_requests", integer(&c.client.read.max_parallel_requests)},
+      {"max_attempts", integer(&c.client.http.retry.max_attempts)},
+      {"connect_timeout",
+       [&c](const std::string& k, const std::string& v) {
+         OBJECTFS_ASSIGN_OR_RETURN(c.connect_timeout_s, ParseDouble(k, v));
+         return Status::Ok();
+       }},
+      {"read_timeout", integer(&c.read_timeout_s)},
+      {"ca_bundle", str(&c.client.http.ca_bundle)},
+      {"stats", flag(&c.print_stats)},
+      {"metadata_ttl", str(&a.metadata_ttl)},
+      {"uid", integer(&a.uid)},
+      {"gid", integer(&a.gid)},
+      {"file_mode", str(&a.file_mode)},
+      {"dir_mode", str(&a.dir_mode)},
+      {"allow_other", flag(&a.allow_other)},
+      {"foreground", flag(&a.foreground)},
+      {"log_level", str(&a.log_level)},
+      {"log_file", str(&a.log_file)},
+  };
+  for (const std::string& value : a.o_options) {
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t comma = value.find(',', start);
+      if (comma == std::string::npos) comma = value.size();
+      const std::string item = value.substr(start, comma - start);
+      start = comma + 1;
+      if (item.empty()) continue;
+      const size_t eq = item.find('=');
+      std::string key = item.substr(0, eq);
+      const std::string v = eq == std::string::npos ? "" : item.substr(eq + 1);
+      std::replace(key.begin(), key.end(), '-', '_');
+      if (auto it = setters.find(key); it != setters.end()) {
+        OBJECTFS_RETURN_IF_ERROR(it->second(key, v));
+      } else if (KernelOption(key) && eq == std::string::npos) {
+        if (key != "ro") a.fuse_passthrough.push_back(key);  // ro is always set
+      } else if (!Ignored(key)) {
+        return InvalidArgument("unknown mount option -o " + item + " (see objectfs mount --help)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace objectfs::cli

@@ -1,0 +1,37 @@
+// Options of `objectfs mount`: flags and their `-o key=value` spelling (fstab).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "cli_options.hpp"
+#include "objectfs/status.hpp"
+
+namespace objectfs::cli {
+
+struct MountArgs {
+  std::string uri;
+  std::string mountpoint;
+  std::string metadata_ttl = "60";
+  int64_t uid = -1;  // -1: the caller's
+  int64_t gid = -1;
+  std::string file_mode = "0444";
+  std::string dir_mode = "0555";
+  bool allow_other = false;
+  bool foreground = false;
+  std::string log_level = "info";
+  std::string log_file;
+  std::vector<std::string> o_options;         // raw `-o` values
+  std::vector<std::string> fuse_passthrough;  // ro, nodev, noatime... for the kernel
+};
+
+// Adds the `mount` subcommand; its flags write into `args`.
+CLI::App* AddMountCommand(CLI::App& app, MountArgs& args);
+
+// Applies the `-o` values onto `args` and `common` (they win over flags).
+// Unknown keys are an error; mount(8)-only keys (defaults, _netdev, nofail,
+// auto, user, x-*) are ignored.
+Status ApplyMountOptions(MountArgs& args, CommonOptions& common);
+
+}  // namespace objectfs::cli
