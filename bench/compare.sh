@@ -195,11 +195,9 @@ await() {
     done
     return "$rc"
 }
-# run_wait CMD...: run CMD in the background and wait for it, so that Ctrl-C is handled at once.
-run_wait() {
-    spawn "$@"
-    await $!
-}
+# Commands run as `spawn CMD >out 2>err; await $!` rather than in the foreground: `wait`
+# returns as soon as Ctrl-C arrives, and the traps never run with a command's redirections
+# still in place (redirections on a function call would be active during its `wait`).
 
 now_ns() { date +%s%N; }
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
@@ -228,8 +226,9 @@ chmod -R 755 "$DATA/www" "$WORK/nginx"
 
 log "starting Ceph RGW (memstore $((MEMSTORE / GIB)) GiB) in $WORK/rgw"
 RGW_STARTED=1
-run_wait env RGW_MEMSTORE_BYTES=$MEMSTORE RGW_DEBUG=1 "$REPO/tests/servers/rgw.sh" start "$WORK/rgw" \
-    2>"$WORK/rgw-start.log" || { cat "$WORK/rgw-start.log" >&2; die "RGW did not start"; }
+spawn env RGW_MEMSTORE_BYTES=$MEMSTORE RGW_DEBUG=1 "$REPO/tests/servers/rgw.sh" start "$WORK/rgw" \
+    2>"$WORK/rgw-start.log"
+await $! || { cat "$WORK/rgw-start.log" >&2; die "RGW did not start"; }
 # shellcheck disable=SC1091
 . "$WORK/rgw/env"
 RGW_LOG=$WORK/rgw/log/client.rgw.a.log
@@ -250,7 +249,7 @@ pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log warn;
 events { worker_connections 1024; }
 http {
-    log_format bench '\$remote_addr [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_range"';
+    log_format bench '\$remote_addr [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_range" "\$http_user_agent" \$request_time';
     access_log $NGINX_LOG bench;
 $temp_paths
     sendfile on;
@@ -365,6 +364,13 @@ log_count() {
     tail -n "+$(($2 + 1))" "$f" 2>/dev/null | grep -E -c "\"GET /$BUCKET/$3[ ?]" || true
 }
 
+# A server that died (killed by a Ctrl-C sent to the whole process group, or by the
+# OOM killer) ends the run: every later row would only fail.
+check_servers() {
+    kill -0 "$NGINX_PID" 2>/dev/null || die "nginx (pid $NGINX_PID) is gone: $(tail -n 2 "$WORK/nginx/error.log" | tr '\n' ' ')"
+    "$REPO/tests/servers/rgw.sh" status "$WORK/rgw" >/dev/null 2>&1 || die "Ceph RGW is not running any more"
+}
+
 ROWS=$WORK/rows.tsv
 : >"$ROWS"
 # row KEY CLIENT SERVER WORKLOAD KIND SECONDS BYTES GETS LOG_GETS RSS_KIB NOTES
@@ -379,6 +385,7 @@ failed() {  # KEY CLIENT SERVER WORKLOAD WHY
 
 # ---- curl: one stream, or N ranged streams (one process each)
 curl_ranges() {  # SERVER KEY SIZE N RUN
+    check_servers
     local server=$1 key=$2 size=$3 n=$4 run=$5 url chunk i start end pids=() t mark rc=0
     local label="curl" workload tag kind=limit
     client_setup "$server"
@@ -420,6 +427,7 @@ curl_ranges() {  # SERVER KEY SIZE N RUN
 
 # ---- objectfs cp / cat of one object
 ofs_big() {  # SERVER MODE(cp|cat|catmem) RUN
+    check_servers
     local server=$1 mode=$2 run=$3 uri="s3://$BUCKET/big.bin" t mark rc=0 extra=() notes=""
     client_setup "$server"
     local dir=$WORK/runs/ofs-$mode.$server.$run workload client="objectfs"
@@ -437,12 +445,13 @@ ofs_big() {  # SERVER MODE(cp|cat|catmem) RUN
     mark=$(log_mark "$server")
     t=$(now_ns)
     if [[ $mode == cp ]]; then
-        run_wait env "${OFS_ENV[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN/objectfs" "${OFS_FLAGS[@]}" \
-            --stats cp "$uri" "$DATA/out/big.bin" >"$dir/out" 2>"$dir/err" || rc=$?
+        spawn env "${OFS_ENV[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN/objectfs" "${OFS_FLAGS[@]}" \
+            --stats cp "$uri" "$DATA/out/big.bin" >"$dir/out" 2>"$dir/err"
     else
-        run_wait env "${OFS_ENV[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN/objectfs" "${OFS_FLAGS[@]}" \
-            "${extra[@]}" --stats cat "$uri" >/dev/null 2>"$dir/err" || rc=$?
+        spawn env "${OFS_ENV[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN/objectfs" "${OFS_FLAGS[@]}" \
+            "${extra[@]}" --stats cat "$uri" >/dev/null 2>"$dir/err"
     fi
+    await $! || rc=$?
     local secs; secs=$(secs_since "$t")
     local logged; logged=$(log_count "$server" "$mark" big.bin)
     local tag="ofs-$mode.$server"
@@ -464,6 +473,7 @@ ofs_big() {  # SERVER MODE(cp|cat|catmem) RUN
 
 # ---- the shards: 8 objects, whole-object GETs in parallel / objectfs cp
 shards_curl() {  # SERVER RUN
+    check_servers
     local server=$1 run=$2 i pids=() t mark rc=0 total=0 rss=0
     client_setup "$server"
     local dir=$WORK/runs/shards-curl.$server.$run workload="$NSHARDS x $((SHARD_SIZE / MIB)) MiB, $NSHARDS curls in parallel"
@@ -492,6 +502,7 @@ shards_curl() {  # SERVER RUN
 }
 
 shards_ofs() {  # SERVER MODE(par|seq) RUN
+    check_servers
     local server=$1 mode=$2 run=$3 i pids=() t mark rc=0 gets=0 rss=0 g
     client_setup "$server"
     local dir=$WORK/runs/shards-ofs-$mode.$server.$run workload notes
@@ -536,6 +547,7 @@ shards_ofs() {  # SERVER MODE(par|seq) RUN
 
 # ---- random 64 KiB reads
 random_reads() {  # SERVER MODE(engine|raw) RUN
+    check_servers
     local server=$1 mode=$2 run=$3 t mark rc=0
     client_setup "$server"
     local dir=$WORK/runs/rr-$mode.$server.$run
@@ -544,9 +556,10 @@ random_reads() {  # SERVER MODE(engine|raw) RUN
     mkdir -p "$dir"
     drop_caches
     mark=$(log_mark "$server")
-    run_wait env "${OFS_ENV[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN/random_read" "s3://$BUCKET/big.bin" \
+    spawn env "${OFS_ENV[@]}" /usr/bin/time -f %M -o "$dir/rss" "$BIN/random_read" "s3://$BUCKET/big.bin" \
         --reads "$READS" --size "$READ_SIZE" --seed "$SEED" --mode "$mode" "${OFS_FLAGS[@]}" \
-        >"$dir/out" 2>"$dir/err" || rc=$?
+        >"$dir/out" 2>"$dir/err"
+    await $! || rc=$?
     local logged; logged=$(log_count "$server" "$mark" big.bin)
     local tag="rr-$mode.$server"
     ((rc == 0)) || { failed "$tag" "$client" "$server" "$workload" "rc $rc: $(head -c 200 "$dir/err")"; return; }
@@ -611,9 +624,10 @@ peer_unmount() {  # MNT PID
 }
 
 peer_cat() {  # PEER SERVER RUN
+    check_servers
     local peer=$1 server=$2 run=$3 t mark rc=0
     local mnt=$WORK/mnt/$peer-$server-$run dir=$WORK/runs/$peer.$server.$run
-    local workload="big.bin, mount + cat > /dev/null" tag="$peer.$server"
+    local workload="big.bin, cat > /dev/null from a fresh read-only mount" tag="$peer.$server"
     mkdir -p "$dir"
     if ! peer_mount "$peer" "$server" "$mnt" "$dir/daemon.log"; then
         failed "$tag" "$peer" "$server" "$workload" "mount failed: $(tail -n 3 "$dir/daemon.log" | tr '\n' ' ')"
@@ -623,7 +637,8 @@ peer_cat() {  # PEER SERVER RUN
     drop_caches
     mark=$(log_mark "$server")
     t=$(now_ns)
-    run_wait cat "$mnt/big.bin" >/dev/null 2>"$dir/err" || rc=$?
+    spawn cat "$mnt/big.bin" >/dev/null 2>"$dir/err"
+    await $! || rc=$?
     local secs; secs=$(secs_since "$t")
     local logged; logged=$(log_count "$server" "$mark" big.bin)
     local hwm; hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$PEER_PID/status" 2>/dev/null)
@@ -668,7 +683,7 @@ TITLE=$WORK/title.md
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "- machine: $(nproc) CPUs ($cpu), $mem_gib GiB RAM, Linux $(uname -r); objectfs $rev"
-    echo "- command: bench/compare.sh$( ((QUICK)) && echo ' --quick')$( ((SKIP_PEERS)) && echo ' --skip-peers') (big.bin curl/objectfs rows: fastest of $RUNS cold runs; other rows: one run)"
+    echo "- command: bench/compare.sh$( ((QUICK)) && echo ' --quick')$( ((SKIP_PEERS)) && echo ' --skip-peers') (big.bin curl/objectfs rows: fastest of $RUNS cold run(s); other rows: one run)"
     echo "- data: big.bin $((BIG_SIZE / MIB)) MiB, $NSHARDS x $((SHARD_SIZE / MIB)) MiB shards, random bytes; RGW: Ceph $(radosgw --version 2>/dev/null | awk '{print $3}') memstore (multipart, $((UPLOAD_PART / MIB)) MiB parts); nginx $(nginx -v 2>&1 | sed 's|.*/||') serving the same files from tmpfs as anonymous S3 (sendfile, etag)"
     echo "- every run cold (page cache dropped before it); MB/s = 10^6 bytes/s; ratio = MB/s over the best parallel-curl MB/s on big.bin, same server"
     echo "- GET requests per GiB: the client's own counters (objectfs --stats, random_read), else the server's access log; (log N) where the log disagrees"

@@ -118,9 +118,9 @@ Args ParseArgs(int argc, char** argv) {
 }
 
 // Sets options.read.memory_limit when the library has that field.
-// TODO: ReadOptions::memory_limit is being added with the read engine; until it exists
-// in include/objectfs/options.hpp, --memory-limit is parsed but has no effect (this
-// template picks the field up automatically once it lands).
+// TODO: ReadOptions::memory_limit comes with the read engine (being added); a build
+// whose options.hpp lacks it parses --memory-limit but ignores it (with a note on
+// stderr). Replace this shim by a plain assignment once the field is committed.
 template <typename Read>
 bool SetMemoryLimit(Read& read, uint64_t bytes) {
   if constexpr (requires { read.memory_limit = bytes; }) {

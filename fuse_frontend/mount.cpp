@@ -152,6 +152,11 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   for (const auto& o : args.fuse_passthrough) fuse_opts += "," + o;
   const char* argv[] = {"objectfs", "-o", fuse_opts.c_str(), nullptr};
   fuse_args fargs = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+  // fuse_session_new copies argv into allocated storage: free it on every path.
+  struct FreeArgs {
+    fuse_args* args;
+    ~FreeArgs() { fuse_opt_free_args(args); }
+  } free_args{&fargs};
   fuse_session* se =
       fuse_session_new(&fargs, &mount::FsOperations(), sizeof(fuse_lowlevel_ops), &ctx);
   if (se == nullptr)

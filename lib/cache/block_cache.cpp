@@ -14,13 +14,16 @@ void MemoryAccount::Charge(uint64_t n) {
 Fetch::Fetch(uint64_t offset, uint64_t length, std::shared_ptr<MemoryAccount> account)
     : offset_(offset),
       length_(length),
-      // Not value-initialised: the GET overwrites every byte before anyone reads.
-      data_(new std::byte[length]),
-      account_(std::move(account)) {
-  account_->Charge(length_);
+      account_(std::move(account)),
+      // Contents unspecified: the GET overwrites every byte before anyone reads.
+      data_(account_->pool.Acquire(length)) {
+  account_->Charge(BufferPool::SizeClass(length_));
 }
 
-Fetch::~Fetch() { account_->Release(length_); }
+Fetch::~Fetch() {
+  account_->pool.Release(data_, length_);
+  account_->Release(BufferPool::SizeClass(length_));
+}
 
 void Fetch::Complete(Status status) {
   {
@@ -38,7 +41,10 @@ Status Fetch::Wait() const {
 }
 
 BlockCache::BlockCache(uint64_t budget_bytes, uint64_t block_size)
-    : budget_(budget_bytes), block_size_(std::max<uint64_t>(1, block_size)) {}
+    : budget_(budget_bytes),
+      block_size_(std::max<uint64_t>(1, block_size)),
+      account_(std::make_shared<MemoryAccount>(std::min<uint64_t>(budget_bytes / 8, 64ull << 20))) {
+}
 
 uint64_t BlockCache::ObjectId(const std::string& identity) {
   std::lock_guard lock(mu_);
@@ -53,9 +59,10 @@ std::shared_ptr<Fetch> BlockCache::Lookup(uint64_t object, uint64_t block, Reuse
   std::shared_ptr<Fetch> fetch = it->second.fetch;
   if (reuse == Reuse::kKeep) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
-  } else if (fetch->done() && account_->used.load(std::memory_order_relaxed) > budget_ / 2) {
-    // Drop-behind: once the cache is half full, streamed-past blocks make room
-    // now, so a long scan recycles a few buffers instead of filling the budget.
+  } else if (fetch->done()) {
+    // Drop-behind: a stream rarely comes back, so its passed blocks make room
+    // now and a long scan recycles a few warm buffers (fresh memory costs page
+    // faults) instead of filling the budget with data read once.
     lru_.erase(it->second.lru);
     blocks_.erase(it);
   } else {
@@ -86,7 +93,7 @@ bool BlockCache::MakeRoomLocked(uint64_t needed) {
 std::shared_ptr<Fetch> BlockCache::Register(uint64_t object, uint64_t first_block, uint64_t count,
                                             uint64_t offset, uint64_t length, bool speculative) {
   std::lock_guard lock(mu_);
-  if (!MakeRoomLocked(length) && speculative) return nullptr;
+  if (!MakeRoomLocked(BufferPool::SizeClass(length)) && speculative) return nullptr;
   auto fetch = std::make_shared<Fetch>(offset, length, account_);
   for (uint64_t b = first_block; b < first_block + count; ++b) {
     const Key key{object, b};

@@ -19,14 +19,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cache/buffer_pool.hpp"
 #include "objectfs/status.hpp"
 
 namespace objectfs::internal {
 
 struct StatsCounters;
 
-// Bytes held by live Fetch buffers; shared so a Fetch may outlive its cache.
+// Bytes held by live Fetch buffers, and the pool their buffers return to;
+// shared so a Fetch may outlive its cache.
 struct MemoryAccount {
+  explicit MemoryAccount(uint64_t max_idle_bytes) : pool(max_idle_bytes) {}
+  BufferPool pool;
   std::atomic<uint64_t> used{0};
   std::atomic<uint64_t> peak{0};
   void Charge(uint64_t n);
@@ -43,8 +47,8 @@ class Fetch {
 
   uint64_t offset() const { return offset_; }
   uint64_t length() const { return length_; }
-  std::byte* data() { return data_.get(); }
-  const std::byte* data() const { return data_.get(); }
+  std::byte* data() { return data_; }
+  const std::byte* data() const { return data_; }
 
   void Complete(Status status);  // wakes the waiters
   Status Wait() const;           // blocks until Complete
@@ -53,8 +57,8 @@ class Fetch {
  private:
   const uint64_t offset_;
   const uint64_t length_;
-  std::unique_ptr<std::byte[]> data_;
   std::shared_ptr<MemoryAccount> account_;
+  std::byte* data_;  // from account_->pool, returned there by the destructor
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::atomic<bool> done_{false};
@@ -69,13 +73,16 @@ class BlockCache {
   uint64_t budget() const { return budget_; }
   uint64_t used() const { return account_->used.load(std::memory_order_relaxed); }
   uint64_t peak() const { return account_->peak.load(std::memory_order_relaxed); }
+  // Recycled buffers waiting for reuse: outside the budget, at most
+  // min(budget / 8, 64 MiB).
+  uint64_t idle() const { return account_->pool.idle_bytes(); }
 
   // A stable small id for (store, key, ETag): a new ETag never sees old blocks.
   uint64_t ObjectId(const std::string& identity);
 
   enum class Reuse {
     kKeep,      // random access: keep the block, most recently used
-    kConsumed,  // streamed past: evict it first (at once when the cache is half full)
+    kConsumed,  // streamed past: dropped at once (kept at the eviction end while in flight)
   };
 
   // The fetch holding `block` (done or in flight), or nullptr. Thread-safe.
@@ -120,7 +127,7 @@ class BlockCache {
 
   const uint64_t budget_;
   const uint64_t block_size_;
-  std::shared_ptr<MemoryAccount> account_ = std::make_shared<MemoryAccount>();
+  std::shared_ptr<MemoryAccount> account_;
 
   std::mutex mu_;
   std::unordered_map<Key, Entry, KeyHash> blocks_;

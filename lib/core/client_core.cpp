@@ -67,7 +67,14 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
   const uint64_t part_size = std::max<uint64_t>(1, options_.read.part_size);
   const size_t parts = static_cast<size_t>((out.size() + part_size - 1) / part_size);
   const ReadConditions conditions{etag};
-  if (parts <= 1) return store.Read(key, {offset, out.size()}, out, conditions);
+  // Callers clamp to the object's size, so a short part is a broken body:
+  // fetch it once more before reporting it.
+  auto read_part = [&](ByteRange range, std::span<std::byte> into) {
+    Result<size_t> n = store.Read(key, range, into, conditions);
+    if (n.ok() && *n < range.length) n = store.Read(key, range, into, conditions);
+    return n;
+  };
+  if (parts <= 1) return read_part({offset, out.size()}, out);
 
   // Parts run on the pool; this thread waits for all of them. After a failure
   // the remaining parts are skipped.
@@ -92,9 +99,9 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
         std::lock_guard lock(shared.mu);
         skip = !shared.first_error.ok();
       }
-      Result<size_t> n = skip ? Result<size_t>(size_t{0})
-                              : store.Read(key_copy, {offset + part_offset, length},
-                                           out.subspan(part_offset, length), conditions);
+      Result<size_t> n =
+          skip ? Result<size_t>(size_t{0})
+               : read_part({offset + part_offset, length}, out.subspan(part_offset, length));
       std::lock_guard lock(shared.mu);
       if (!n.ok() && shared.first_error.ok()) shared.first_error = n.status();
       if (n.ok()) {

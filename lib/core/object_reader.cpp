@@ -139,12 +139,25 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   uint64_t ra_from = 0, ra_to = 0;
   const bool sequential = TrackStream(offset, length, &ra_from, &ra_to);
 
-  // Find or register the fetch behind every block of the read.
   const uint64_t first_block = offset / block_size_;
   const uint64_t last_block = (end - 1) / block_size_;
+  StatsCounters& stats = core_->stats();
+  if (!sequential) {
+    bool any_cached = false;
+    for (uint64_t b = first_block; b <= last_block && !any_cached; ++b) {
+      any_cached = cache_.Contains(object_id_, b);
+    }
+    // A random read with nothing cached fetches exactly its bytes into the
+    // caller's buffer: no rounding to blocks, no fresh cache memory to fault in.
+    if (!any_cached) {
+      Add(stats.cache_misses, last_block - first_block + 1);
+      return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out);
+    }
+  }
+
+  // Find or register the fetch behind every block of the read.
   std::vector<std::shared_ptr<Fetch>> fetches(last_block - first_block + 1);
   std::vector<std::shared_ptr<Fetch>> demand;
-  StatsCounters& stats = core_->stats();
   for (uint64_t b = first_block; b <= last_block;) {
     // Blocks the reader has fully passed go to the eviction end of the cache.
     const bool passed = sequential && (b + 1) * block_size_ <= end;

@@ -75,7 +75,7 @@ TEST_CASE("sequential reads are byte-identical and use part-sized readahead", "[
   CHECK(stats.cache_hits > stats.cache_misses * 10);
 }
 
-TEST_CASE("random small reads fetch only the blocks they touch", "[engine]") {
+TEST_CASE("random small reads fetch only their own bytes", "[engine]") {
   Engine e(256 * kMiB, SmallParts());
   std::mt19937_64 rng(7);
   std::vector<std::byte> buffer(64 << 10);
@@ -87,8 +87,9 @@ TEST_CASE("random small reads fetch only the blocks they touch", "[engine]") {
     REQUIRE(Matches(buffer, *n, offset));
     bytes_read += *n;
   }
-  // An unaligned 64 KiB read spans two 64 KiB blocks: at most 2x.
-  CHECK(e.store->bytes_read <= 2 * bytes_read);
+  // Nothing cached: each read fetches exactly its own bytes (a read that lands
+  // next to an earlier one by chance may start a little readahead).
+  CHECK(e.store->bytes_read <= bytes_read + bytes_read / 4);
   CHECK(e.store->reads <= 300);
 }
 
