@@ -33,20 +33,26 @@ def rgw():
 
 
 @pytest.fixture
-def objectfs(rgw, tmp_path):
-    """Runs the CLI with credentials in the environment (the usual AWS way),
-    isolated from the machine's ~/.aws files."""
+def aws_env(rgw, tmp_path):
+    """Credentials in the environment (the usual AWS way), isolated from the
+    machine's ~/.aws files and instance metadata."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "AWS_ACCESS_KEY_ID": rgw["RGW_ACCESS_KEY"],
+        "AWS_SECRET_ACCESS_KEY": rgw["RGW_SECRET_KEY"],
+        "AWS_ENDPOINT_URL": rgw["RGW_ENDPOINT"],
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+@pytest.fixture
+def objectfs(aws_env):
+    """Runs the CLI with aws_env."""
 
     def run(*args, env_extra=None, env_remove=(), timeout=120, check_rc=None):
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "AWS_ACCESS_KEY_ID": rgw["RGW_ACCESS_KEY"],
-            "AWS_SECRET_ACCESS_KEY": rgw["RGW_SECRET_KEY"],
-            "AWS_ENDPOINT_URL": rgw["RGW_ENDPOINT"],
-            "AWS_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        env = dict(aws_env)
         for name in env_remove:
             env.pop(name, None)
         env.update(env_extra or {})

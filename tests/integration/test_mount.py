@@ -56,19 +56,6 @@ def unmount(path):
 
 
 @pytest.fixture
-def aws_env(rgw, tmp_path):
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "AWS_ACCESS_KEY_ID": rgw["RGW_ACCESS_KEY"],
-        "AWS_SECRET_ACCESS_KEY": rgw["RGW_SECRET_KEY"],
-        "AWS_ENDPOINT_URL": rgw["RGW_ENDPOINT"],
-        "AWS_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
-
-
-@pytest.fixture
 def mounter(aws_env, tmp_path):
     """mount(*args, uri=...) runs `objectfs mount --foreground` in the background
     and returns (mountpoint, process) once the mount answers."""
