@@ -19,6 +19,20 @@ struct StatsCounters {
   std::atomic<uint64_t> cache_hits{0};
   std::atomic<uint64_t> cache_misses{0};
 
+  enum RequestKind { kNone, kHead, kGet, kList, kOther };
+  std::atomic<uint64_t>& Requests(RequestKind kind) {
+    switch (kind) {
+      case kHead:
+        return head_requests;
+      case kGet:
+        return get_requests;
+      case kList:
+        return list_requests;
+      default:
+        return other_requests;
+    }
+  }
+
   ClientStats Snapshot() const {
     ClientStats s;
     s.head_requests = head_requests.load(std::memory_order_relaxed);

@@ -85,6 +85,9 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
 
   const auto now = std::chrono::system_clock::now();
   OBJECTFS_ASSIGN_OR_RETURN(ResolvedAwsCredentials creds, credentials_->Get(now));
+  // Counted once signed and about to go out: a request that never left is not one.
+  if (stats_ != nullptr && call.counter != StatsCounters::kNone)
+    Add(stats_->Requests(call.counter));
   if (creds.anonymous()) {
     request.headers = std::move(to_sign.headers);
   } else {
@@ -125,6 +128,7 @@ Status S3Store::ExplainHeadFailure(std::string_view key, const HttpResponse& hea
   Call probe;
   probe.key = std::string(key);
   probe.headers.emplace_back("range", "bytes=0-0");
+  probe.counter = StatsCounters::kGet;
   std::byte one[1];
   probe.response_buffer = one;
   auto response = Send(probe);
@@ -140,7 +144,7 @@ Result<ObjectInfo> S3Store::Stat(std::string_view key) {
   Call call;
   call.method = "HEAD";
   call.key = std::string(key);
-  if (stats_) Add(stats_->head_requests);
+  call.counter = StatsCounters::kHead;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status < 200 || response.status >= 300) return ExplainHeadFailure(key, response);
   ObjectInfo info;
@@ -165,7 +169,7 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
       "range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
   if (!conditions.if_match.empty()) call.headers.emplace_back("if-match", conditions.if_match);
   call.response_buffer = out.first(range.length);
-  if (stats_) Add(stats_->get_requests);
+  call.counter = StatsCounters::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
 
@@ -211,7 +215,7 @@ Result<ListPage> S3Store::List(const ListRequest& request) {
   if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
   if (!request.page_token.empty())
     call.query.emplace_back("continuation-token", request.page_token);
-  if (stats_) Add(stats_->list_requests);
+  call.counter = StatsCounters::kList;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status != 200) return ErrorStatus(call, response);
   return ParseListObjectsV2(response.body);

@@ -7,12 +7,11 @@
 
 #include "auth/aws_credential_provider.hpp"
 #include "auth/aws_credentials.hpp"
+#include "core/stats.hpp"
 #include "http/transport.hpp"
 #include "objectfs/store.hpp"
 
 namespace objectfs::internal {
-
-struct StatsCounters;
 
 class S3Store : public ObjectStore {
  public:
@@ -34,6 +33,7 @@ class S3Store : public ObjectStore {
     std::vector<std::pair<std::string, std::string>> query;
     Headers headers;
     std::span<std::byte> response_buffer;
+    StatsCounters::RequestKind counter = StatsCounters::kNone;  // which request counter to bump
   };
 
   Result<HttpResponse> Send(const Call& call);
