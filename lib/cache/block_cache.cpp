@@ -43,6 +43,7 @@ Status Fetch::Wait() const {
 BlockCache::BlockCache(uint64_t budget_bytes, uint64_t block_size)
     : budget_(budget_bytes),
       block_size_(std::max<uint64_t>(1, block_size)),
+      // Idle recycled buffers sit outside the budget, so keep few of them.
       account_(std::make_shared<MemoryAccount>(std::min<uint64_t>(budget_bytes / 8, 64ull << 20))) {
 }
 

@@ -73,9 +73,6 @@ class BlockCache {
   uint64_t budget() const { return budget_; }
   uint64_t used() const { return account_->used.load(std::memory_order_relaxed); }
   uint64_t peak() const { return account_->peak.load(std::memory_order_relaxed); }
-  // Recycled buffers waiting for reuse: outside the budget, at most
-  // min(budget / 8, 64 MiB).
-  uint64_t idle() const { return account_->pool.idle_bytes(); }
 
   // A stable small id for (store, key, ETag): a new ETag never sees old blocks.
   uint64_t ObjectId(const std::string& identity);

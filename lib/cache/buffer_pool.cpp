@@ -40,9 +40,4 @@ void BufferPool::Release(std::byte* buffer, size_t n) {
   delete[] buffer;
 }
 
-uint64_t BufferPool::idle_bytes() const {
-  std::lock_guard lock(mu_);
-  return idle_bytes_;
-}
-
 }  // namespace objectfs::internal

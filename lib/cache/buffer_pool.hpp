@@ -29,11 +29,9 @@ class BufferPool {
   // Gives back a buffer from Acquire(n). Thread-safe.
   void Release(std::byte* buffer, size_t n);
 
-  uint64_t idle_bytes() const;
-
  private:
   const uint64_t max_idle_bytes_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::map<size_t, std::vector<std::byte*>> idle_;
   uint64_t idle_bytes_ = 0;
 };

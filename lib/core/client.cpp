@@ -28,36 +28,47 @@ Result<std::shared_ptr<ObjectStore>> Client::StoreFor(const Uri& uri) {
   return core_->StoreFor(uri);
 }
 
-Result<ObjectInfo> Client::Stat(std::string_view text) {
+namespace {
+
+// A parsed URI and the store serving it; errors name the URI.
+struct Located {
+  Uri uri;
+  std::shared_ptr<ObjectStore> store;
+};
+
+Result<Located> Locate(internal::ClientCore& core, std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
-  auto store = core_->StoreFor(uri);
+  auto store = core.StoreFor(uri);
   if (!store.ok()) return store.status().WithContext(uri.ToString());
-  auto info = (*store)->Stat(uri.key);
-  if (!info.ok()) return info.status().WithContext(uri.ToString());
+  return Located{std::move(uri), std::move(*store)};
+}
+
+}  // namespace
+
+Result<ObjectInfo> Client::Stat(std::string_view text) {
+  OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
+  auto info = at.store->Stat(at.uri.key);
+  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
   return info;
 }
 
 Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
                               std::string_view page_token) {
-  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
-  auto store = core_->StoreFor(uri);
-  if (!store.ok()) return store.status().WithContext(uri.ToString());
+  OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   ListRequest request;
-  request.prefix = uri.key;
+  request.prefix = at.uri.key;
   request.delimiter = std::string(delimiter);
   request.page_token = std::string(page_token);
-  auto page = (*store)->List(request);
-  if (!page.ok()) return page.status().WithContext(uri.ToString());
+  auto page = at.store->List(request);
+  if (!page.ok()) return page.status().WithContext(at.uri.ToString());
   return page;
 }
 
 Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
-  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
-  auto store = core_->StoreFor(uri);
-  if (!store.ok()) return store.status().WithContext(uri.ToString());
-  auto info = (*store)->Stat(uri.key);
-  if (!info.ok()) return info.status().WithContext(uri.ToString());
-  return std::make_shared<File>(core_, std::move(*store), std::move(uri), std::move(*info));
+  OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
+  auto info = at.store->Stat(at.uri.key);
+  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+  return std::make_shared<File>(core_, std::move(at.store), std::move(at.uri), std::move(*info));
 }
 
 ClientStats Client::Stats() const {

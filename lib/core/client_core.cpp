@@ -61,20 +61,20 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }
 
+Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange range,
+                        std::span<std::byte> out, const ReadConditions& conditions) {
+  Result<size_t> n = store.Read(key, range, out, conditions);
+  if (n.ok() && *n < range.length) n = store.Read(key, range, out, conditions);
+  return n;
+}
+
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
                                         const std::string& etag, uint64_t offset,
                                         std::span<std::byte> out) {
   const uint64_t part_size = std::max<uint64_t>(1, options_.read.part_size);
   const size_t parts = static_cast<size_t>((out.size() + part_size - 1) / part_size);
   const ReadConditions conditions{etag};
-  // Callers clamp to the object's size, so a short part is a broken body:
-  // fetch it once more before reporting it.
-  auto read_part = [&](ByteRange range, std::span<std::byte> into) {
-    Result<size_t> n = store.Read(key, range, into, conditions);
-    if (n.ok() && *n < range.length) n = store.Read(key, range, into, conditions);
-    return n;
-  };
-  if (parts <= 1) return read_part({offset, out.size()}, out);
+  if (parts <= 1) return ReadPart(store, key, {offset, out.size()}, out, conditions);
 
   // Parts run on the pool; this thread waits for all of them. After a failure
   // the remaining parts are skipped.
@@ -87,7 +87,6 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
     bool hole = false;  // a part other than the last came back short
   } shared;
   shared.remaining = parts;
-  const std::string key_copy(key);
   for (size_t i = 0; i < parts; ++i) {
     const uint64_t part_offset = i * part_size;
     const size_t length =
@@ -99,9 +98,9 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
         std::lock_guard lock(shared.mu);
         skip = !shared.first_error.ok();
       }
-      Result<size_t> n =
-          skip ? Result<size_t>(size_t{0})
-               : read_part({offset + part_offset, length}, out.subspan(part_offset, length));
+      Result<size_t> n = skip ? Result<size_t>(size_t{0})
+                              : ReadPart(store, key, {offset + part_offset, length},
+                                         out.subspan(part_offset, length), conditions);
       std::lock_guard lock(shared.mu);
       if (!n.ok() && shared.first_error.ok()) shared.first_error = n.status();
       if (n.ok()) {
@@ -115,8 +114,8 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
   shared.done.wait(lock, [&] { return shared.remaining == 0; });
   if (!shared.first_error.ok()) return shared.first_error;
   if (shared.hole) {
-    return DataLoss("'" + key_copy + "' ended before byte " + std::to_string(offset + out.size()) +
-                    " although its ETag is unchanged");
+    return DataLoss("'" + std::string(key) + "' ended before byte " +
+                    std::to_string(offset + out.size()) + " although its ETag is unchanged");
   }
   return shared.bytes;
 }

@@ -19,6 +19,12 @@
 
 namespace objectfs::internal {
 
+// One ranged read of `range`, pinned by `conditions`. Callers ask only for
+// bytes inside the object, so a short body is a broken one: it is fetched once
+// more, and a second short answer is returned as is for the caller to reject.
+Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange range,
+                        std::span<std::byte> out, const ReadConditions& conditions);
+
 class ClientCore {
  public:
   explicit ClientCore(ClientOptions options, EnvLookup env = ProcessEnv());

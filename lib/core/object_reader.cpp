@@ -108,20 +108,12 @@ uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
 }
 
 void ObjectReader::Target::Run(Fetch& fetch) const {
-  Status status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
-                           " arrived short twice although the ETag is unchanged");
-  // A part that arrives short is fetched again, never served short.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto n = store->Read(key, {fetch.offset(), fetch.length()},
-                         std::span(fetch.data(), fetch.length()), {info.etag});
-    if (!n.ok()) {
-      status = n.status();
-      break;
-    }
-    if (*n == fetch.length()) {
-      status = Status::Ok();
-      break;
-    }
+  auto n = ReadPart(*store, key, {fetch.offset(), fetch.length()},
+                    std::span(fetch.data(), fetch.length()), {info.etag});
+  Status status = n.ok() ? Status::Ok() : n.status();
+  if (n.ok() && *n != fetch.length()) {
+    status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
+                      " arrived short twice although the ETag is unchanged");
   }
   if (!status.ok()) {
     cache->Forget(object_id, fetch.offset() / block_size,
