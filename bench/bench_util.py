@@ -5,6 +5,9 @@
   bench_util.py upload ENV_FILE BUCKET KEY FILE PART_SIZE [THREADS]
         multipart upload of a local file (parts of PART_SIZE bytes, THREADS in parallel);
         checks the stored size; prints the ETag
+  bench_util.py put-tree ENV_FILE BUCKET PREFIX DIRS FILES_PER_DIR [THREADS]
+        DIRS x FILES_PER_DIR small objects PREFIX/dNN/fNNNNN.txt (a metadata workload);
+        prints the object count
   bench_util.py list-xml DATA_DIR BUCKET OUT_FILE
         a static ListBucketResult (v1 and v2 fields) for the files in DATA_DIR/BUCKET, with
         the ETags nginx serves ("<mtime hex>-<size hex>"), so s3fs and rclone can list it
@@ -71,6 +74,23 @@ def upload(env_file, bucket, key, path, part_size, threads):
     print(head.get("ETag", ""))
 
 
+def put_tree(env_file, bucket, prefix, dirs, files, threads):
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "servers"))
+    import s3_fixtures  # noqa: E402
+
+    env = s3_fixtures.load_env(env_file)
+    s3 = s3_fixtures.make_client(env, max_pool=max(threads, 4))
+    s3_fixtures.create_bucket(s3, bucket)
+    keys = [f"{prefix}d{d:02d}/f{f:05d}.txt" for d in range(dirs) for f in range(files)]
+
+    def put(key):
+        s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as ex:
+        list(ex.map(put, keys))
+    print(len(keys))
+
+
 def list_xml(data_dir, bucket, out):
     root = os.path.join(data_dir, bucket)
     entries = []
@@ -101,8 +121,8 @@ def stats(path, keys):
     line = ""
     with open(path, encoding="utf-8", errors="replace") as f:
         for text in f:
-            if text.startswith("stats:"):
-                line = text
+            if "stats:" in text:  # the mount's log lines carry a timestamp prefix
+                line = text[text.index("stats:"):]
     values = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
     print(" ".join(values.get(k, "0") for k in keys))
 
@@ -115,7 +135,9 @@ def table(rows_tsv, out_md, title_file):
     """Rows: key, client, server, workload, kind, seconds, bytes, gets, log_gets, rss_kib, notes.
 
     kind: "limit" (a parallel-curl row: candidate for the server's limit), "seq" (other
-    throughput rows), "random" (random reads; seconds is the loop time). A row key may
+    throughput rows), "random" (random reads; seconds is the loop time), "warm-limit" (cat
+    of a local file from the page cache) and "warm" (a re-read from a warm cache: its ratio
+    is to the fastest warm-limit row), "meta" (a metadata walk: no MB/s). A row key may
     appear several times (repeated runs): the fastest run is shown, RSS is the max.
     seconds "FAILED" marks a failed run (notes say why).
     """
@@ -151,6 +173,9 @@ def table(rows_tsv, out_md, title_file):
             mbps = int(r["bytes"]) / r["s"] / 1e6
             limit[r["server"]] = max(limit.get(r["server"], 0), mbps)
 
+    local_cat = max((int(r["bytes"]) / r["s"] / 1e6 for r in best.values()
+                     if r["kind"] == "warm-limit" and r["s"] > 0), default=0)
+
     lines = []
     with open(title_file, encoding="utf-8") as f:
         lines.append(f.read().rstrip("\n"))
@@ -168,8 +193,10 @@ def table(rows_tsv, out_md, title_file):
         nbytes = int(r["bytes"])
         s = r["s"]
         mbps = nbytes / s / 1e6 if s > 0 else 0.0
-        if r["kind"] == "random":
+        if r["kind"] in ("random", "meta"):
             ratio = "-"
+        elif r["kind"] in ("warm", "warm-limit"):
+            ratio = fnum(mbps / local_cat, 2) + " (to local cat)" if local_cat else "-"
         else:
             lim = limit.get(r["server"])
             ratio = fnum(mbps / lim, 2) if lim else "-"
@@ -192,8 +219,9 @@ def table(rows_tsv, out_md, title_file):
         notes = r["notes"]
         if runs.get(k, 1) > 1:
             notes = (notes + "; " if notes else "") + f"best of {runs[k]}"
+        mbps_cell = "-" if r["kind"] == "meta" else fnum(mbps, 0)
         lines.append(f"| {r['client']} | {r['server']} | {r['workload']} | {fnum(s, 2)} "
-                     f"| {fnum(mbps, 0)} | {ratio} | {get_cell} | {rss} | {notes} |")
+                     f"| {mbps_cell} | {ratio} | {get_cell} | {rss} | {notes} |")
     text = "\n".join(lines) + "\n"
     with open(out_md, "w", encoding="utf-8") as f:
         f.write(text)
@@ -210,6 +238,9 @@ def main(argv):
     elif cmd == "upload" and len(args) in (5, 6):
         upload(args[0], args[1], args[2], args[3], int(args[4]),
                int(args[5]) if len(args) == 6 else 4)
+    elif cmd == "put-tree" and len(args) in (5, 6):
+        put_tree(args[0], args[1], args[2], int(args[3]), int(args[4]),
+                 int(args[5]) if len(args) == 6 else 16)
     elif cmd == "list-xml" and len(args) == 3:
         list_xml(*args)
     elif cmd == "stats" and len(args) >= 1:

@@ -4,8 +4,8 @@
 #
 #   bench/compare.sh [--quick] [--skip-peers] [--runs N] [--reads N] [--keep-logs DIR]
 #
-#   --quick          a 512 MiB object and 8 x 64 MiB (smoke run, ~3 min) instead of
-#                    2 GiB and 8 x 256 MiB (~10-15 min)
+#   --quick          a 512 MiB object, 8 x 64 MiB and a 3,000-object tree (smoke run,
+#                    ~3 min) instead of 2 GiB, 8 x 256 MiB and 10,000 objects (~10-15 min)
 #   --skip-peers     no s3fs / rclone rows
 #   --runs N         cold runs of each big.bin curl and objectfs row, the table shows the
 #                    fastest (default 3; 1 with --quick); s3fs, rclone, the shards and the
@@ -649,6 +649,12 @@ peer_cat() {  # PEER SERVER RUN
     log "  $peer $server: ${secs}s, $logged GETs"
 }
 
+# ---- the objectfs mount rows (cold and warm cat, ls -lR of a 10,000-object tree)
+# shellcheck source=bench/mount_rows.sh
+. "$REPO/bench/mount_rows.sh"
+((QUICK)) && TREE_DIRS=2 && TREE_FILES=1500
+tree_setup
+
 # ---------------------------------------------------------------- measurements
 log "measuring: $RUNS cold run(s) per big.bin curl/objectfs row"
 for server in "${SERVERS[@]}"; do
@@ -660,6 +666,7 @@ for server in "${SERVERS[@]}"; do
         ofs_big "$server" cp "$run"
         ofs_big "$server" cat "$run"
         ofs_big "$server" catmem "$run"
+        mount_cat "$server" "$run"
     done
     if ((!SKIP_PEERS)); then
         peer_cat s3fs "$server" 1
@@ -671,6 +678,12 @@ for server in "${SERVERS[@]}"; do
     random_reads "$server" engine 1
     random_reads "$server" raw 1
 done
+local_cat 1
+tree_ls objectfs
+if ((!SKIP_PEERS)); then
+    tree_ls s3fs
+    tree_ls rclone
+fi
 
 # ---------------------------------------------------------------- the table
 mem_gib=$(awk '/^MemTotal:/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)
@@ -685,9 +698,10 @@ TITLE=$WORK/title.md
     echo "- machine: $(nproc) CPUs ($cpu), $mem_gib GiB RAM, Linux $(uname -r); objectfs $rev"
     echo "- command: bench/compare.sh$( ((QUICK)) && echo ' --quick')$( ((SKIP_PEERS)) && echo ' --skip-peers') (big.bin curl/objectfs rows: fastest of $RUNS cold run(s); other rows: one run)"
     echo "- data: big.bin $((BIG_SIZE / MIB)) MiB, $NSHARDS x $((SHARD_SIZE / MIB)) MiB shards, random bytes; RGW: Ceph $(radosgw --version 2>/dev/null | awk '{print $3}') memstore (multipart, $((UPLOAD_PART / MIB)) MiB parts); nginx $(nginx -v 2>&1 | sed 's|.*/||') serving the same files from tmpfs as anonymous S3 (sendfile, etag)"
-    echo "- every run cold (page cache dropped before it); MB/s = 10^6 bytes/s; ratio = MB/s over the best parallel-curl MB/s on big.bin, same server"
+    echo "- every run cold (page cache dropped before it) except the re-read and local-file rows; MB/s = 10^6 bytes/s; ratio = MB/s over the best parallel-curl MB/s on big.bin, same server (re-reads: over the local-file cat)"
+    echo "- mount rows: objectfs mount / s3fs / rclone with default options; ls -lR rows: a $((TREE_DIRS * TREE_FILES))-object tree in $TREE_DIRS directories on RGW, requests counted in RGW's log"
     echo "- GET requests per GiB: the client's own counters (objectfs --stats, random_read), else the server's access log; (log N) where the log disagrees"
-    echo "- peak RSS: /usr/bin/time %M of the client process (s3fs/rclone: the FUSE daemon's VmHWM after the read)"
+    echo "- peak RSS: /usr/bin/time %M of the client process (mounts: the FUSE daemon's VmHWM after the read)"
 } >"$TITLE"
 mkdir -p "$REPO/bench/results"
 TOTAL=$(secs_since "$T0")

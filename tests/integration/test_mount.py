@@ -9,6 +9,7 @@ import os
 import random
 import re
 import signal
+import stat
 import subprocess
 import threading
 import time
@@ -342,3 +343,60 @@ def test_directory_wins_over_object_of_same_name(mounter, rgw, tmp_path):
         for key in keys:
             subprocess.run(["/usr/bin/python3", rgw["RGW_FIXTURES_SCRIPT"], rgw["RGW_ENV_FILE"],
                             "delete", BUCKET, key], capture_output=True, timeout=60)
+
+
+def test_lookup_probes_when_siblings_fill_the_first_page(mounter, rgw, tmp_path):
+    # "probe-dir-00".."probe-dir-19" sort before "probe-dir/" ('-' < '/'), so the
+    # lookup's first List page (16 keys) ends before the directory: a second List
+    # (the probe) must still find it, and never a HEAD.
+    src = tmp_path / "x"
+    src.write_bytes(b"p\n")
+    keys = [f"probe-dir-{i:02d}" for i in range(20)] + ["probe-dir/inner.txt"]
+    for key in keys:
+        put(rgw, key, src)
+    try:
+        mnt, proc = mounter("--log-level", "debug", "--stats")
+        log = tmp_path / "mount0.log"
+        st = os.stat(mnt / "probe-dir")  # a lookup, no readdir of the root before it
+        text = log.read_text()
+        assert stat.S_ISDIR(st.st_mode), "probe-dir must be a directory"
+        assert text.count("list (lookup) prefix=probe-dir\n") == 1, text
+        assert text.count("list (probe) prefix=probe-dir/\n") == 1, text
+        assert (mnt / "probe-dir/inner.txt").read_bytes() == b"p\n"
+        assert os.path.isfile(mnt / "probe-dir-07")
+        unmount(mnt)
+        proc.wait(timeout=10)
+        stats = [l for l in log.read_text().splitlines() if "stats:" in l][-1]
+        assert "head_requests=1 " in stats, stats  # the open pins the ETag; lookups never HEAD
+    finally:
+        for key in keys:
+            subprocess.run(["/usr/bin/python3", rgw["RGW_FIXTURES_SCRIPT"], rgw["RGW_ENV_FILE"],
+                            "delete", BUCKET, key], capture_output=True, timeout=60)
+
+
+def test_fstab_route_through_mount_fuse3(aws_env, tmp_path):
+    # An fstab line "s3://bucket/ /mnt fuse.objectfs ro,_netdev,... 0 0" makes mount(8)
+    # run mount.fuse3, which runs `objectfs URI DIR -o OPTIONS` through /bin/sh with the
+    # default PATH (objectfs installed in /usr/local/bin). Tests cannot install it there,
+    # so they take fstab's other spelling, "/path/to/objectfs#s3://bucket/ ... fuse": the
+    # same helper, the same command line.
+    mnt = tmp_path / "fstab"
+    mnt.mkdir()
+    log = tmp_path / "fstab.log"
+    source = os.path.realpath(os.environ["OBJECTFS_BIN"]) + "#" + s3uri()
+    try:
+        result = subprocess.run(
+            ["mount", "-t", "fuse", "-o",
+             f"ro,_netdev,nofail,metadata_ttl=indefinite,file_mode=0444,log_file={log}",
+             source, str(mnt)], env=aws_env, capture_output=True, timeout=60)
+        assert result.returncode == 0, result.stderr.decode(errors="replace")
+        assert is_mounted(mnt)  # ready when mount(8) returns
+        with open("/proc/mounts", encoding="utf-8") as f:
+            line = [l for l in f if l.split()[1] == str(mnt)][0].split()
+        assert line[2] == "fuse.objectfs" and "ro" in line[3].split(",")
+        assert (mnt / "hello.txt").read_bytes() == b"hello objectfs\n"
+        assert os.stat(mnt / "hello.txt").st_mode & 0o777 == 0o444
+        assert subprocess.run(["umount", str(mnt)], capture_output=True, timeout=30).returncode == 0
+        assert not is_mounted(mnt)
+    finally:
+        unmount(mnt)
