@@ -16,10 +16,16 @@ def _raw_bytes(value, name):
         torch = None
     if torch is not None and isinstance(value, torch.Tensor):
         dtype = _dtypes.name_of(value.dtype)
+        import numpy
+
+        if value.numel() == 0:  # nothing to write (and torch refuses byte views of it)
+            return dtype, tuple(value.shape), numpy.empty(0, dtype=numpy.uint8)
         flat = value.detach().to("cpu").contiguous().reshape(-1)
         return dtype, tuple(value.shape), flat.view(torch.uint8).numpy()
     import numpy
 
+    if isinstance(value, numpy.generic):  # a numpy scalar is a 0-d tensor
+        value = numpy.asarray(value)
     if not isinstance(value, numpy.ndarray):
         raise ValueError(f"tensor {name!r} is a {type(value).__name__}, not a torch.Tensor "
                          "or numpy.ndarray")
