@@ -25,7 +25,7 @@ Output fields: mode, source, loader, tensors, bytes (data region), seconds
 (open + header + data + tensor views), gb_per_s (bytes / seconds / 1e9),
 peak_rss_mib (ru_maxrss of the process), base_rss_mib (after imports, before
 the load), rss_over_model ((peak - base) / bytes), and for objectfs the
-client's request counters. --hash adds the sha256 of all tensor bytes in file
+client's request counters. --hash adds the sha256 of all tensor bytes in name
 order (the same for every loader when the bytes are right).
 """
 
@@ -73,7 +73,9 @@ def plan_tensors(total, count, seed):
         rows = max(1, elements // cols)
         shape = [rows, cols] if cols > 1 else [rows]
         plan.append((f"layers.{i:04d}.weight", str(dtype), shape))
-    return plan
+    # Widest dtypes first, as the safetensors library writes them: every tensor
+    # then starts aligned to its element size.
+    return sorted(plan, key=lambda entry: (-SIZES[entry[1]], entry[0]))
 
 
 def generate(path, total, count, seed):
@@ -149,7 +151,7 @@ def load_local(path, args):
         data_offset, header = _local_header(f)
         size = os.fstat(f.fileno()).st_size - data_offset
         if args.loader == "mmap":
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
                 region = numpy.frombuffer(mapped, dtype=numpy.uint8, offset=data_offset)
                 tensors = _views(region, header, copy=True)
                 del region
@@ -169,7 +171,7 @@ def tensors_sha256(tensors):
     import torch
 
     digest = hashlib.sha256()
-    for tensor in sorted(tensors.values(), key=lambda t: t.data_ptr()):
+    for _, tensor in sorted(tensors.items()):
         if tensor.numel():
             digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
