@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import objectfs
+from conftest import client_options
 from objectfs import safetensors as st
 
 # dtype -> (numpy dtype or None, torch dtype name or None in this torch)
@@ -171,6 +172,18 @@ def test_load_file_is_one_buffer_of_views_and_header_takes_one_request(client, p
     keep = loaded["layer7.weight"]
     del loaded, first, second
     assert torch.equal(keep, tensors["layer7.weight"])
+
+
+def test_data_region_arrives_in_parallel_parts(rgw, put, tmp_path):
+    client = objectfs.Client(**client_options(rgw, part_size="1M", max_parallel_requests=8))
+    tensors = {f"w{i:02d}": torch.randn(1000, 256) for i in range(24)}  # ~23 MiB
+    tensors["b"] = torch.arange(7, dtype=torch.int16)
+    st.save_file(tensors, tmp_path / "big.safetensors")
+    uri = put("big.safetensors", (tmp_path / "big.safetensors").read_bytes())
+    loaded = st.load_file(uri, client=client)
+    assert client.stats()["get_requests"] >= 24
+    for name, tensor in tensors.items():
+        assert torch.equal(loaded[name], tensor), name
 
 
 def test_large_header_takes_two_requests(client, put, tmp_path):

@@ -99,10 +99,6 @@ class Client:
                 raise TypeError(f"unknown Client option {name!r}; known options: "
                                 + ", ".join(_OPTIONS))
             native[name] = convert(value, name)
-        if "memory_limit" in native and native["memory_limit"]:
-            part = native.get("part_size", 8 << 20)
-            if native["memory_limit"] < 2 * part:
-                raise ValueError("memory_limit must be at least twice part_size")
         self._options = dict(options)
         self._native = _objectfs.Client(**native)
 
