@@ -5,7 +5,7 @@ checkpoints.
 Loading reads the header in at most two requests (the library validates it
 strictly: any malformed header is a ValueError naming what is wrong), then the
 whole data region with one parallel read, GIL released, into ONE buffer.
-Tensors are zero-copy views of that buffer (numpy.frombuffer / torch.frombuffer),
+Tensors are zero-copy views of that buffer (numpy views / torch.frombuffer),
 which stays alive as long as any of them does.
 """
 
