@@ -12,6 +12,8 @@ packages=(
   libfuse3-dev fuse3 pybind11-dev python3-dev
   # tests and benchmarks
   catch2 libbenchmark-dev python3-pytest python3-boto3 curl
+  # the Python package: its tests and pip install (setuptools drives CMake)
+  python3-numpy python3-torch python3-setuptools python3-wheel python3-pip
   # real servers the tests start on 127.0.0.1
   radosgw ceph-mon ceph-osd nginx-light
 )

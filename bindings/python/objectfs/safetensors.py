@@ -1,0 +1,303 @@
+"""Safetensors loading straight from object storage, mirroring the safetensors
+library's API (safe_open, load_file, save_file) plus load_model for sharded
+checkpoints.
+
+Loading reads the header in at most two requests (the library validates it
+strictly: any malformed header is a ValueError naming what is wrong), then the
+whole data region with one parallel read, GIL released, into ONE buffer.
+Tensors are zero-copy views of that buffer (numpy views / torch.frombuffer),
+which stays alive as long as any of them does.
+"""
+
+import concurrent.futures
+import json
+import os
+from collections import namedtuple
+
+from . import _dtypes, _objectfs
+from ._client import default_client
+from ._writer import save_file
+
+__all__ = ["safe_open", "load_file", "save_file", "load_model"]
+
+_FRAMEWORKS = {"pt": "pt", "torch": "pt", "np": "np", "numpy": "np"}
+
+# One tensor of a header; begin/end are offsets within the data region.
+_Spec = namedtuple("_Spec", "name dtype shape begin end")
+
+
+def _framework(framework):
+    canonical = _FRAMEWORKS.get(framework)
+    if canonical is None:
+        raise ValueError(f"framework must be 'pt' or 'np', got {framework!r}")
+    return canonical
+
+
+def _check_device(device, framework):
+    """Fails before any data is read when the device cannot be served."""
+    if device in (None, "cpu"):
+        return None
+    if framework == "np":
+        raise ValueError(f"framework='np' loads to the CPU only, got device={device!r}")
+    import torch
+
+    try:
+        target = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"invalid device {device!r}: {e}") from None
+    if target.type == "cpu":
+        return None
+    if target.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was asked for, but torch sees no CUDA GPU "
+                         "(torch.cuda.is_available() is False); load with device='cpu'")
+    return target
+
+
+def _place(tensors, target):
+    if target is None:
+        return tensors
+    return {name: tensor.to(target) for name, tensor in tensors.items()}
+
+
+def _header(file):
+    raw = _objectfs.read_safetensors_header(file._native)
+    specs = [_Spec(*entry) for entry in raw["tensors"]]
+    return raw["data_offset"], raw["data_size"], specs, raw["metadata"]
+
+
+def _check_dtypes(specs, framework):
+    convert = _dtypes.numpy_dtype if framework == "np" else _dtypes.torch_dtype
+    for spec in specs:
+        convert(spec.dtype, spec.name)
+
+
+def _read(file, offset, size):
+    """`size` bytes at `offset` into a new uint8 numpy array (parallel ranged GETs
+    straight into it; numpy also asks the kernel for huge pages)."""
+    import numpy
+
+    buffer = numpy.empty(size, dtype=numpy.uint8)
+    got = file.pread_into(offset, buffer) if size else 0
+    if got != size:
+        raise _objectfs.ObjectChangedError(
+            f"{file.name}: read {got} of {size} bytes at offset {offset}: the object is shorter "
+            "than its header says")
+    return buffer
+
+
+def _view(buffer, spec, base, framework):
+    """The tensor `spec` as a view of `buffer`, which holds the data region from `base`."""
+    offset, nbytes = spec.begin - base, spec.end - spec.begin
+    if framework == "np":
+        dtype = _dtypes.numpy_dtype(spec.dtype, spec.name)
+        if nbytes == 0:
+            import numpy
+
+            return numpy.empty(spec.shape, dtype=dtype)
+        return buffer[offset:offset + nbytes].view(dtype).reshape(spec.shape)
+
+    import torch
+
+    dtype = _dtypes.torch_dtype(spec.dtype, spec.name)
+    if nbytes == 0:
+        return torch.empty(spec.shape, dtype=dtype)
+    count = nbytes // _dtypes.SIZES[spec.dtype]
+    tensor = torch.frombuffer(buffer, dtype=dtype, count=count, offset=offset).reshape(spec.shape)
+    if (buffer.ctypes.data + offset) % _dtypes.SIZES[spec.dtype]:
+        # The format does not promise alignment; torch kernels may assume it.
+        tensor = tensor.clone()
+    return tensor
+
+
+def _client_for(client):
+    return client if client is not None else default_client()
+
+
+def _load_open_file(file, framework, target):
+    data_offset, data_size, specs, _ = _header(file)
+    _check_dtypes(specs, framework)
+    buffer = _read(file, data_offset, data_size)
+    return _place({spec.name: _view(buffer, spec, 0, framework) for spec in specs}, target)
+
+
+def load_file(uri, device="cpu", *, framework="pt", client=None):
+    """Every tensor of a safetensors object as {name: tensor} (torch, or numpy with
+    framework='np'). device='cuda' copies to the GPU when torch sees one."""
+    framework = _framework(framework)
+    target = _check_device(device, framework)
+    with _client_for(client).open(uri) as file:
+        return _load_open_file(file, framework, target)
+
+
+class _Slice:
+    """safe_open(...).get_slice(name): shape and dtype without reading; indexing
+    reads only the rows of the first dimension it needs."""
+
+    def __init__(self, owner, spec):
+        self._owner = owner
+        self._spec = spec
+
+    def get_shape(self):
+        return list(self._spec.shape)
+
+    def get_dtype(self):
+        return self._spec.dtype
+
+    def __getitem__(self, index):
+        spec = self._spec
+        index = index if isinstance(index, tuple) else (index,)
+        first = index[0] if index else slice(None)
+        if not spec.shape or not isinstance(first, (slice, int)) or (
+                isinstance(first, slice) and first.step not in (None, 1)):
+            return self._owner.get_tensor(spec.name)[index]
+        rows = spec.shape[0]
+        if isinstance(first, int):
+            row = first + rows if first < 0 else first
+            if not 0 <= row < rows:
+                raise IndexError(f"index {first} is out of range for dimension 0 of "
+                                 f"{spec.name!r} (size {rows})")
+            start, stop = row, row + 1
+        else:
+            start, stop, _ = first.indices(rows)
+            stop = max(start, stop)
+        row_bytes = (spec.end - spec.begin) // rows if rows else 0
+        part = _Spec(spec.name, spec.dtype, (stop - start,) + tuple(spec.shape[1:]),
+                     spec.begin + start * row_bytes, spec.begin + stop * row_bytes)
+        tensor = self._owner._read_spec(part)
+        rest = index[1:]
+        return tensor[(0 if isinstance(first, int) else slice(None),) + rest]
+
+
+class safe_open:
+    """Lazy access to one safetensors object: the header is read at open (at most
+    two requests), each get_tensor reads only that tensor's bytes.
+
+        with safe_open("s3://bucket/model.safetensors", framework="pt") as f:
+            for name in f.keys():
+                tensor = f.get_tensor(name)
+    """
+
+    def __init__(self, uri, framework="pt", device="cpu", *, client=None):
+        self._framework = _framework(framework)
+        self._target = _check_device(device, self._framework)
+        self._file = _client_for(client).open(uri)
+        try:
+            self._data_offset, _, specs, self._metadata = _header(self._file)
+        except BaseException:
+            self._file.close()
+            raise
+        self._specs = {spec.name: spec for spec in specs}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._file.close()
+
+    def keys(self):
+        return sorted(self._specs)
+
+    def offset_keys(self):
+        """Names in the order their bytes appear in the object."""
+        return [spec.name for spec in sorted(self._specs.values(), key=lambda s: s.begin)]
+
+    def metadata(self):
+        return dict(self._metadata) if self._metadata else None
+
+    def _spec(self, name):
+        spec = self._specs.get(name)
+        if spec is None:
+            raise KeyError(f"{self._file.name} has no tensor {name!r}")
+        return spec
+
+    def _read_spec(self, spec):
+        convert = _dtypes.numpy_dtype if self._framework == "np" else _dtypes.torch_dtype
+        convert(spec.dtype, spec.name)
+        buffer = _read(self._file, self._data_offset + spec.begin, spec.end - spec.begin)
+        tensor = _view(buffer, spec, spec.begin, self._framework)
+        return tensor if self._target is None else tensor.to(self._target)
+
+    def get_tensor(self, name):
+        return self._read_spec(self._spec(name))
+
+    def get_slice(self, name):
+        return _Slice(self, self._spec(name))
+
+
+def _is_uri(text):
+    return "://" in text
+
+
+def _parent(uri):
+    return uri.rsplit("/", 1)[0] if _is_uri(uri) else os.path.dirname(uri)
+
+
+def _join(base, name):
+    return base.rstrip("/") + "/" + name if _is_uri(base) else os.path.join(base, name)
+
+
+def _read_index(client, index_uri):
+    with client.open(index_uri) as f:
+        text = f.read()
+    try:
+        index = json.loads(text)
+    except ValueError as e:
+        raise ValueError(f"{index_uri}: not valid JSON: {e}") from None
+    weight_map = index.get("weight_map") if isinstance(index, dict) else None
+    if not isinstance(weight_map, dict) or not weight_map:
+        raise ValueError(f"{index_uri}: no weight_map object")
+    for name, shard in weight_map.items():
+        if (not isinstance(shard, str) or not shard or shard.startswith("/") or _is_uri(shard)
+                or ".." in shard.split("/")):
+            raise ValueError(f"{index_uri}: weight_map entry {name!r} names an invalid shard "
+                             f"{shard!r} (expected a file name beside the index)")
+    return weight_map
+
+
+def load_model(uri, device="cpu", *, framework="pt", client=None, max_workers=8):
+    """All tensors of a model as one {name: tensor} dict. `uri` is a directory
+    (prefix) holding model.safetensors.index.json or model.safetensors, the index
+    itself, or one .safetensors object. Shards load in parallel; every entry of
+    the index's weight_map must be found in the shard it names."""
+    framework = _framework(framework)
+    target = _check_device(device, framework)
+    client = _client_for(client)
+    uri = os.fspath(uri)
+    if uri.endswith(".safetensors"):
+        return load_file(uri, device, framework=framework, client=client)
+    if uri.endswith(".json"):
+        index_uri, base = uri, _parent(uri)
+    else:
+        index_uri, base = _join(uri, "model.safetensors.index.json"), uri
+        try:
+            client.stat(index_uri)
+        except FileNotFoundError:
+            single = _join(base, "model.safetensors")
+            try:
+                client.stat(single)
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f"{uri}: neither model.safetensors.index.json nor model.safetensors "
+                    "was found there") from None
+            return load_file(single, device, framework=framework, client=client)
+
+    weight_map = _read_index(client, index_uri)
+    shards = sorted(set(weight_map.values()))
+    with concurrent.futures.ThreadPoolExecutor(max(1, min(max_workers, len(shards)))) as pool:
+        loaded = dict(zip(shards, pool.map(
+            lambda shard: load_file(_join(base, shard), framework=framework, client=client),
+            shards)))
+    tensors = {}
+    for shard in shards:
+        for name, tensor in loaded[shard].items():
+            if name in tensors:
+                raise ValueError(f"{index_uri}: tensor {name!r} is in more than one shard")
+            tensors[name] = tensor
+    for name, shard in weight_map.items():
+        if name not in loaded[shard]:
+            raise ValueError(f"{index_uri}: weight_map puts {name!r} in {shard!r}, "
+                             "which has no such tensor")
+    return _place(tensors, target)

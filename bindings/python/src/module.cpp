@@ -1,0 +1,12 @@
+// objectfs._objectfs: the native half of the objectfs Python package. The
+// pure-Python half (objectfs/*.py) builds the io and safetensors APIs on it.
+#include "bindings.hpp"
+#include "errors.hpp"
+
+PYBIND11_MODULE(_objectfs, m) {
+  m.doc() = "Native bindings of the ObjectFS C++ library (use the objectfs package).";
+  objectfs::python::RegisterErrors(m);
+  objectfs::python::RegisterClient(m);
+  objectfs::python::RegisterFile(m);
+  objectfs::python::RegisterSafetensors(m);
+}

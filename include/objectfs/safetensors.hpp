@@ -1,0 +1,89 @@
+// Safetensors headers (Hugging Face's tensor file format), parsed and checked
+// strictly, so that a loader can read the whole data region with one parallel
+// read into one buffer and hand out views of it.
+//
+// Layout: 8 bytes little-endian N, then N bytes of JSON
+//   {"__metadata__": {"k": "v"}, "name": {"dtype": "F32", "shape": [2, 3],
+//                                         "data_offsets": [BEGIN, END]}, ...}
+// then the data region, where each tensor owns [BEGIN, END). The tensors must
+// tile the data region exactly: no overlap, no hole, nothing after the last.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "objectfs/status.hpp"
+
+namespace objectfs {
+
+class Client;
+class File;
+
+namespace safetensors {
+
+enum class DType {
+  kBool,
+  kU8,
+  kI8,
+  kF8E4M3,
+  kF8E5M2,
+  kF8E8M0,
+  kI16,
+  kU16,
+  kF16,
+  kBF16,
+  kI32,
+  kU32,
+  kF32,
+  kC64,
+  kF64,
+  kI64,
+  kU64,
+};
+
+// The format's name ("BF16", "F8_E4M3", ...) and the bytes per element.
+std::string_view DTypeName(DType dtype);
+size_t DTypeSize(DType dtype);
+// Errors name the unknown dtype.
+Result<DType> ParseDType(std::string_view name);
+
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kU8;
+  std::vector<uint64_t> shape;  // empty for a 0-d scalar
+  uint64_t begin = 0;           // byte offsets within the data region
+  uint64_t end = 0;
+  uint64_t byte_size() const { return end - begin; }
+};
+
+struct Header {
+  uint64_t data_offset = 0;         // where the data region starts in the file: 8 + N
+  uint64_t data_size = 0;           // the data region runs to the end of the file
+  std::vector<TensorInfo> tensors;  // ordered by begin offset
+  std::map<std::string, std::string> metadata;
+};
+
+// Larger headers are refused (the reference implementation's limit).
+inline constexpr uint64_t kMaxHeaderSize = 100'000'000;
+
+// N from the first 8 bytes of a file of `file_size` bytes, checked against
+// kMaxHeaderSize and the file's end. Thread-safe (pure).
+Result<uint64_t> ParseHeaderLength(std::span<const std::byte> first8, uint64_t file_size);
+
+// Parses and validates the N bytes of JSON that follow the first 8 bytes of a
+// file of `file_size` bytes. Every error is kInvalidArgument and names what is
+// wrong (tensor, dtype, offsets). Thread-safe (pure).
+Result<Header> ParseHeader(std::string_view json, uint64_t file_size);
+
+// Reads and validates the header of `file` in at most two ranged reads pinned
+// to its ETag (the first one large enough for most headers). `client` must be
+// the Client that opened `file`. Errors carry the file's URI. Thread-safe.
+Result<Header> ReadHeader(Client& client, const File& file);
+
+}  // namespace safetensors
+}  // namespace objectfs
