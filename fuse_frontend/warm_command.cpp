@@ -70,7 +70,8 @@ struct Progress {
 
 // Objects named by `text`: the object itself, or everything under it when it
 // is a prefix (ends in '/', a bucket alone, or no object of that name).
-Status Expand(Client& client, const std::string& text, std::vector<std::unique_ptr<WarmObject>>* out) {
+Status Expand(Client& client, const std::string& text,
+              std::vector<std::unique_ptr<WarmObject>>* out) {
   OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
   Status stat_error;
   if (!uri.key.empty() && uri.key.back() != '/') {

@@ -88,7 +88,8 @@ std::optional<BlockHeader> DecodeBlockHeader(std::span<const std::byte> in) {
   return header;
 }
 
-bool VerifyChunks(const BlockHeader& header, uint64_t first_chunk, std::span<const std::byte> data) {
+bool VerifyChunks(const BlockHeader& header, uint64_t first_chunk,
+                  std::span<const std::byte> data) {
   uint64_t chunk = first_chunk;
   for (uint64_t from = 0; from < data.size(); from += kBlockChunkSize, ++chunk) {
     if (chunk >= header.chunk_checksums.size()) return false;

@@ -77,8 +77,8 @@ Result<std::unique_ptr<DiskCache>> DiskCache::Open(DiskCacheConfig config, Stats
 DiskCache::DiskCache(DiskCacheConfig config, DiskCacheDir dir, StatsCounters* stats)
     : config_(std::move(config)), dir_(std::move(dir)), stats_(stats) {}
 
-std::string DiskCache::Identity(std::string_view store, std::string_view key,
-                                std::string_view etag, uint64_t size) {
+std::string DiskCache::Identity(std::string_view store, std::string_view key, std::string_view etag,
+                                uint64_t size) {
   std::string identity;
   identity.reserve(store.size() + key.size() + etag.size() + 24);
   identity.append(store).append("\n").append(key).append("\n").append(etag);
@@ -132,8 +132,8 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
   // Verification works on whole chunks: read straight into `out` when the
   // range is chunk-aligned, else through a scratch buffer.
   const uint64_t chunk_from = offset / kBlockChunkSize * kBlockChunkSize;
-  const uint64_t chunk_to = std::min(
-      block_length, (offset + out.size() + kBlockChunkSize - 1) / kBlockChunkSize * kBlockChunkSize);
+  const uint64_t chunk_to = std::min(block_length, (offset + out.size() + kBlockChunkSize - 1) /
+                                                       kBlockChunkSize * kBlockChunkSize);
   if (chunk_from == offset && chunk_to == offset + out.size()) {
     if (!PReadFully(fd.get(), out, kBlockHeaderSize + offset) ||
         !VerifyChunks(*header, offset / kBlockChunkSize, out)) {

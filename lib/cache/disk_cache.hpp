@@ -79,7 +79,7 @@ class DiskCache {
 
   std::mutex space_mu_;
   bool usage_known_ = false;
-  uint64_t usage_estimate_ = 0;     // block bytes, as of the last scan plus our writes
+  uint64_t usage_estimate_ = 0;      // block bytes, as of the last scan plus our writes
   uint64_t written_since_scan_ = 0;  // other processes write too: rescan now and then
   uint64_t min_free_bytes_ = 0;
   std::atomic<bool> subdir_ready_[256] = {};

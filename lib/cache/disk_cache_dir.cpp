@@ -126,8 +126,7 @@ Result<DiskCacheDir::Usage> DiskCacheDir::Scan(bool remove_stale_temps) const {
   return usage;
 }
 
-Result<DiskCacheDir::Usage> DiskCacheDir::Evict(uint64_t max_bytes,
-                                                uint64_t min_free_bytes) const {
+Result<DiskCacheDir::Usage> DiskCacheDir::Evict(uint64_t max_bytes, uint64_t min_free_bytes) const {
   OBJECTFS_ASSIGN_OR_RETURN(UniqueFd lock, Lock());
   Usage usage;
   std::vector<Entry> blocks;

@@ -121,9 +121,9 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
         std::lock_guard lock(shared.mu);
         skip = !shared.first_error.ok();
       }
-      Result<size_t> n = skip ? Result<size_t>(size_t{0})
-                              : read_part({offset + part_offset, length},
-                                          out.subspan(part_offset, length));
+      Result<size_t> n =
+          skip ? Result<size_t>(size_t{0})
+               : read_part({offset + part_offset, length}, out.subspan(part_offset, length));
       std::lock_guard lock(shared.mu);
       if (!n.ok() && shared.first_error.ok()) shared.first_error = n.status();
       if (n.ok()) {

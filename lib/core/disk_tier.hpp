@@ -19,14 +19,16 @@ struct DiskObject {
   uint64_t size = 0;
 };
 
-// Reads `range` (inside the object) into `out`. Blocks found in `disk` are
-// read from it; from the first block that is missing or corrupt on, one
-// ranged GET (ReadPart) fetches the rest, and every whole block it brought is
-// written to `disk` (on this thread: the bytes go to the page cache, and the
-// caller's buffer needs no copy). Without `disk`, just ReadPart. Thread-safe.
+// Reads `range` (inside the object) into `out`, block by block: from `disk`
+// when the block is there and intact, else with a ranged GET (ReadPart) that
+// is stored in `disk` when it covers the whole block. A miss covering at
+// least 1/8 of a block fetches the whole block (through a temporary buffer)
+// so that it can be stored; smaller misses fetch exactly their bytes. Stores
+// run on this thread: the bytes go to the page cache, straight from `out`.
+// Without `disk`, just ReadPart. Thread-safe.
 Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_view key,
-                               const DiskObject& object, ByteRange range,
-                               std::span<std::byte> out, const ReadConditions& conditions);
+                               const DiskObject& object, ByteRange range, std::span<std::byte> out,
+                               const ReadConditions& conditions);
 
 struct WarmCounts {
   uint64_t bytes_fetched = 0;

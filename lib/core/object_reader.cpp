@@ -27,12 +27,12 @@ DiskCache* DiskTierFor(ClientCore& core, ObjectStore& store) {
 ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<ObjectStore> store,
                            std::string key, ObjectInfo info)
     : core_(std::move(core)),
-      target_(std::make_shared<const Target>(Target{
-          &core_->cache(), store, key, info,
-          core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag),
-          core_->cache().block_size(), DiskTierFor(*core_, *store),
-          DiskObject{DiskCache::Identity(store->Describe(), key, info.etag, info.size),
-                     info.size}})),
+      target_(std::make_shared<const Target>(
+          Target{&core_->cache(), store, key, info,
+                 core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag),
+                 core_->cache().block_size(), DiskTierFor(*core_, *store),
+                 DiskObject{DiskCache::Identity(store->Describe(), key, info.etag, info.size),
+                            info.size}})),
       info_(target_->info),
       cache_(core_->cache()),
       object_id_(target_->object_id),
@@ -155,7 +155,7 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
     if (!any_cached) {
       Add(stats.cache_misses, last_block - first_block + 1);
       return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out,
-                               target_->disk ? &target_->disk_object : nullptr);
+                                 target_->disk ? &target_->disk_object : nullptr);
     }
   }
 

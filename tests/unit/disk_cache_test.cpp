@@ -1,3 +1,5 @@
+#include "cache/disk_cache.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <thread>
 
 #include "cache/block_file.hpp"
-#include "cache/disk_cache.hpp"
 #include "core/client_core.hpp"
 #include "core/stats.hpp"
 #include "objectfs/disk_cache.hpp"
