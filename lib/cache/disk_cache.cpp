@@ -135,9 +135,15 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
   const uint64_t chunk_to = std::min(block_length, (offset + out.size() + kBlockChunkSize - 1) /
                                                        kBlockChunkSize * kBlockChunkSize);
   if (chunk_from == offset && chunk_to == offset + out.size()) {
-    if (!PReadFully(fd.get(), out, kBlockHeaderSize + offset) ||
-        !VerifyChunks(*header, offset / kBlockChunkSize, out)) {
-      return corrupt();
+    // A few chunks per pread, each verified while it is still in the CPU's
+    // cache: one pass over memory instead of two.
+    constexpr uint64_t kStep = 4 * kBlockChunkSize;
+    for (uint64_t done = 0; done < out.size(); done += kStep) {
+      const std::span<std::byte> step = out.subspan(done, std::min(kStep, out.size() - done));
+      if (!PReadFully(fd.get(), step, kBlockHeaderSize + offset + done) ||
+          !VerifyChunks(*header, (offset + done) / kBlockChunkSize, step)) {
+        return corrupt();
+      }
     }
   } else {
     std::vector<std::byte> scratch(chunk_to - chunk_from);
