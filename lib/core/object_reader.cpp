@@ -209,7 +209,10 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
 
 Result<WarmCounts> ObjectReader::WarmDisk(ByteRange range) {
   if (target_->disk == nullptr) {
-    return InvalidArgument("no disk cache is configured (set cache_dir or OBJECTFS_CACHE_DIR)");
+    return InvalidArgument(
+        core_->disk_cache() != nullptr
+            ? "local files are not copied into the disk cache"
+            : "no disk cache is configured (set cache_dir or OBJECTFS_CACHE_DIR)");
   }
   return WarmBlocks(*target_->disk, *target_->store, target_->key, target_->disk_object, range,
                     {info_.etag});

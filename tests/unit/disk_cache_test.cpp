@@ -201,6 +201,22 @@ TEST_CASE("eviction keeps the cache under its size with a 10x working set", "[di
   CHECK(usage->blocks >= 1);
 }
 
+TEST_CASE("the free-space headroom refuses writes that would eat into it", "[disk]") {
+  TempDir dir;
+  StatsCounters stats;
+  DiskCacheConfig config;
+  config.dir = dir.path.string();
+  config.block_size = kMiB;
+  config.min_free_bytes = UINT64_MAX - (1ull << 40);  // more than any disk has free
+  auto cache = DiskCache::Open(config, &stats);
+  REQUIRE(cache.ok());
+  const Status written =
+      (*cache)->Write(DiskCache::Identity("s3://b", "k", "e", 10), 0, Pattern(0, 10));
+  CHECK(written.code() == StatusCode::kUnavailable);
+  CHECK(stats.disk_write_failures == 1);
+  CHECK(Files(dir.path, ".blk", false).empty());
+}
+
 TEST_CASE("temp files of dead writers are removed, live ones kept", "[disk]") {
   TempDir dir;
   auto cache = OpenCache(dir.path, nullptr);
