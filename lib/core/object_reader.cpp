@@ -60,7 +60,12 @@ bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_fr
       break;
     }
   }
-  const uint64_t initial = std::min(core_->options().read.initial_readahead, max_window_);
+  // With a disk tier, readahead starts at a whole part: ramp-up fetches
+  // smaller than a block would each fetch (and store) that block again.
+  const uint64_t initial =
+      std::min(target_->disk ? std::max(core_->options().read.initial_readahead, part_size_)
+                             : core_->options().read.initial_readahead,
+               max_window_);
   bool sequential = true;
   if (stream != nullptr) {
     // Two reads in a row before readahead starts: one random read landing

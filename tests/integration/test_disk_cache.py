@@ -261,6 +261,7 @@ def test_size_limit_holds_with_a_10x_working_set(objectfs, objects, cache_dir):
     assert int(re.search(r"bytes:\s+(\d+)", stats).group(1)) <= limit
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/fuse"), reason="no /dev/fuse")
 def test_mount_reads_from_the_cache(objectfs, objects, cache_dir, mounter, tmp_path):  # noqa: F811
     data = os.urandom(10 * MiB + 7)
     key = objects("mounted.bin", data)

@@ -284,6 +284,32 @@ TEST_CASE("reads fill the disk cache; a warm read sends no GET", "[disk]") {
   CHECK(e.store->reads == 0);
 }
 
+TEST_CASE("a sequential reader stores every block; a small random miss stores none", "[disk]") {
+  TempDir dir;
+  const uint64_t size = 20 * kMiB + 999;
+  {
+    CachedEngine e(dir.path, size);
+    std::vector<std::byte> small(64 << 10);
+    REQUIRE(e.file->PRead(13 * kMiB + 5, small).ok());
+    CHECK(small == Pattern(13 * kMiB + 5, small.size()));
+    CHECK(e.core->stats().disk_bytes_written == 0);
+    CHECK(e.store->bytes_read == small.size());  // exactly its bytes
+  }
+  CachedEngine e(dir.path, size);
+  std::vector<std::byte> chunk(128 << 10);  // a FUSE-sized sequential scan
+  for (uint64_t offset = 0; offset < size; offset += chunk.size()) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(chunk.size(), size - offset));
+    auto n = e.file->PRead(offset, std::span(chunk).first(want));
+    REQUIRE(n.ok());
+    REQUIRE(std::equal(chunk.begin(), chunk.begin() + want, Pattern(offset, want).begin()));
+  }
+  CHECK(e.core->stats().disk_bytes_written == size);
+  CachedEngine again(dir.path, size);
+  std::vector<std::byte> all(size);
+  REQUIRE(again.file->ReadInto(all).ok());
+  CHECK(again.store->reads == 0);
+}
+
 TEST_CASE("a new ETag never serves old bytes", "[disk]") {
   TempDir dir;
   const uint64_t size = 10 * kMiB;
