@@ -177,31 +177,49 @@ bool DiskCache::Contains(const std::string& identity, uint64_t block, uint64_t b
 
 bool DiskCache::Reserve(uint64_t bytes) {
   if (bytes > config_.capacity) return false;
-  std::lock_guard lock(space_mu_);
+  std::unique_lock lock(space_mu_);
+  // Scans see finished blocks only; blocks this process is still writing
+  // (pending) count on top of them.
   if (!usage_known_ || written_since_scan_ >= config_.capacity / 8) {
     auto usage = dir_.Scan(/*remove_stale_temps=*/!usage_known_);
     if (!usage.ok()) return false;
-    usage_estimate_ = usage->block_bytes;
+    usage_estimate_ = usage->block_bytes + pending_bytes_;
     usage_known_ = true;
     written_since_scan_ = 0;
   }
-  uint64_t free_bytes = 0, total_bytes = 0;
-  if (!dir_.DiskSpace(&free_bytes, &total_bytes).ok()) return false;
-  if (usage_estimate_ + bytes > config_.capacity || free_bytes < min_free_bytes_ + bytes) {
+  for (;;) {
+    uint64_t free_bytes = 0, total_bytes = 0;
+    if (!dir_.DiskSpace(&free_bytes, &total_bytes).ok()) return false;
+    if (usage_estimate_ + bytes <= config_.capacity && free_bytes >= min_free_bytes_ + bytes) break;
     // Evict a tenth at once, so that a full cache does not scan on every write.
     const uint64_t target = config_.capacity - std::max(config_.capacity / 10, bytes);
-    auto usage = dir_.Evict(target, min_free_bytes_ + bytes);
+    auto usage =
+        dir_.Evict(target > pending_bytes_ ? target - pending_bytes_ : 0, min_free_bytes_ + bytes);
     if (!usage.ok()) return false;
-    usage_estimate_ = usage->block_bytes;
+    usage_estimate_ = usage->block_bytes + pending_bytes_;
     written_since_scan_ = 0;
-    if (usage_estimate_ + bytes > config_.capacity ||
-        usage->free_disk_bytes < min_free_bytes_ + bytes) {
-      return false;
+    if (usage_estimate_ + bytes <= config_.capacity &&
+        usage->free_disk_bytes >= min_free_bytes_ + bytes) {
+      break;
     }
+    // Our own writes in progress hold the room: once they land, they can be
+    // evicted like any block. Without any, the block cannot fit.
+    if (pending_bytes_ == 0) return false;
+    space_cv_.wait(lock);
   }
   usage_estimate_ += bytes;
+  pending_bytes_ += bytes;
   written_since_scan_ += bytes;
   return true;
+}
+
+void DiskCache::Settle(uint64_t bytes, bool stored) {
+  {
+    std::lock_guard lock(space_mu_);
+    pending_bytes_ -= bytes;
+    if (!stored) usage_estimate_ -= std::min(usage_estimate_, bytes);
+  }
+  space_cv_.notify_all();
 }
 
 Status DiskCache::Write(const std::string& identity, uint64_t block,
@@ -213,9 +231,17 @@ Status DiskCache::Write(const std::string& identity, uint64_t block,
   const std::vector<std::byte> header =
       EncodeBlockHeader(identity, block, config_.block_size, payload);
   if (header.empty()) return fail(InvalidArgument("object identity too long for the disk cache"));
-  if (!Reserve(kBlockHeaderSize + payload.size())) {
+  const uint64_t file_bytes = kBlockHeaderSize + payload.size();
+  if (!Reserve(file_bytes)) {
     return fail(Unavailable("no room in the disk cache at " + dir_.root()));
   }
+  bool stored = false;
+  struct SettleOnExit {
+    DiskCache* cache;
+    uint64_t bytes;
+    const bool* stored;
+    ~SettleOnExit() { cache->Settle(bytes, *stored); }
+  } settle{this, file_bytes, &stored};
   const std::string name = BlockName(identity, block);
   const std::string subdir = SubdirFor(name);
   const size_t sub_index = std::strtoul(name.substr(0, 2).c_str(), nullptr, 16);
@@ -241,6 +267,7 @@ Status DiskCache::Write(const std::string& identity, uint64_t block,
     ::unlink(temp.c_str());
     return fail(status);
   }
+  stored = true;
   Count(stats_, &StatsCounters::disk_bytes_written, payload.size());
   return Status::Ok();
 }

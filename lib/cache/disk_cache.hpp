@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -70,16 +71,22 @@ class DiskCache {
   DiskCache(DiskCacheConfig config, DiskCacheDir dir, StatsCounters* stats);
   std::string SubdirFor(const std::string& name) const;
   std::string BlockName(const std::string& identity, uint64_t block) const;
-  // Makes room for `bytes` more; false when they cannot fit.
+  // Makes room for `bytes` more, counted as pending until Settle (waiting for
+  // this process's writes in progress when only they are in the way); false
+  // when the bytes cannot fit.
   bool Reserve(uint64_t bytes);
+  // A reserved write finished (stored) or was abandoned.
+  void Settle(uint64_t bytes, bool stored);
 
   const DiskCacheConfig config_;
   const DiskCacheDir dir_;
   StatsCounters* const stats_;
 
   std::mutex space_mu_;
+  std::condition_variable space_cv_;  // signalled when a pending write settles
   bool usage_known_ = false;
   uint64_t usage_estimate_ = 0;      // block bytes, as of the last scan plus our writes
+  uint64_t pending_bytes_ = 0;       // reserved by writes still in progress
   uint64_t written_since_scan_ = 0;  // other processes write too: rescan now and then
   uint64_t min_free_bytes_ = 0;
   std::atomic<bool> subdir_ready_[256] = {};

@@ -201,6 +201,26 @@ TEST_CASE("eviction keeps the cache under its size with a 10x working set", "[di
   CHECK(usage->blocks >= 1);
 }
 
+TEST_CASE("concurrent writers stay under the size limit too", "[disk]") {
+  TempDir dir;
+  const uint64_t block = 256 * 1024;
+  const uint64_t capacity = 4 * (block + kBlockHeaderSize);
+  auto cache = OpenCache(dir.path, nullptr, capacity, block);
+  const std::string id = DiskCache::Identity("s3://b", "k", "e", 80 * block);
+  const auto data = Pattern(0, block);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (uint64_t b = t; b < 80; b += 8) (void)cache->Write(id, b, data);
+    });
+  }
+  for (auto& t : threads) t.join();
+  uint64_t bytes = 0;
+  for (auto& f : Files(dir.path, ".blk", false)) bytes += fs::file_size(f);
+  CHECK(bytes <= capacity);
+  CHECK(bytes > 0);
+}
+
 TEST_CASE("the free-space headroom refuses writes that would eat into it", "[disk]") {
   TempDir dir;
   StatsCounters stats;
