@@ -1,5 +1,7 @@
 #include "cli_options.hpp"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <charconv>
 
@@ -38,6 +40,12 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
                  "seconds without incoming data before a request is aborted and retried")
       ->capture_default_str();
   app.add_option("--ca-bundle", o.client.http.ca_bundle, "CA certificates file for HTTPS");
+  app.add_option("--cache-dir", o.client.cache_dir,
+                 "persistent disk cache shared by every objectfs process using it "
+                 "(default: OBJECTFS_CACHE_DIR; none if unset)");
+  app.add_option("--cache-size", o.cache_size,
+                 "most bytes the disk cache holds, e.g. 50G (default 10G; it also keeps "
+                 "min(5G, 10% of the disk) free)");
   app.add_flag("--stats", o.print_stats, "print request and byte counters to stderr on exit");
 }
 
@@ -84,6 +92,15 @@ Result<ClientOptions> BuildClientOptions(const CommonOptions& o) {
       std::chrono::milliseconds(static_cast<int64_t>(o.connect_timeout_s * 1000));
   if (o.read_timeout_s < 1) return InvalidArgument("--read-timeout must be at least 1 second");
   client.http.low_speed_time = std::chrono::seconds(o.read_timeout_s);
+  if (!o.cache_size.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(client.cache_size, ParseByteSize(o.cache_size));
+    if (client.cache_size == 0) return InvalidArgument("--cache-size must be positive");
+  }
+  // The mount changes its working directory when it goes to the background.
+  if (!client.cache_dir.empty() && client.cache_dir[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof(cwd)) != nullptr) client.cache_dir = cwd + ("/" + client.cache_dir);
+  }
   return client;
 }
 

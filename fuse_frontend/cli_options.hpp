@@ -16,6 +16,7 @@ struct CommonOptions {
   std::string part_size = "8M";
   std::string memory_limit = "auto";
   std::string max_readahead = "256M";
+  std::string cache_size;  // empty: the library's default (10G)
   double connect_timeout_s = 5;
   int read_timeout_s = 30;
   bool print_stats = false;

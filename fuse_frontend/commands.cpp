@@ -89,7 +89,12 @@ void PrintStats(const ClientStats& s) {
             << " list_requests=" << s.list_requests << " other_requests=" << s.other_requests
             << " retries=" << s.retries << " bytes_downloaded=" << s.bytes_downloaded
             << " bytes_served=" << s.bytes_served << " cache_hits=" << s.cache_hits
-            << " cache_misses=" << s.cache_misses << " memory_peak=" << s.memory_peak << std::endl;
+            << " cache_misses=" << s.cache_misses << " memory_peak=" << s.memory_peak
+            << " disk_hits=" << s.disk_hits << " disk_misses=" << s.disk_misses
+            << " disk_bytes_read=" << s.disk_bytes_read
+            << " disk_bytes_written=" << s.disk_bytes_written
+            << " disk_corrupt_blocks=" << s.disk_corrupt_blocks
+            << " disk_write_failures=" << s.disk_write_failures << std::endl;
 }
 
 int RunLs(Client& client, const LsArgs& args) {

@@ -5,9 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include "cache_command.hpp"
 #include "cli_options.hpp"
 #include "commands.hpp"
 #include "mount.hpp"
+#include "warm_command.hpp"
 
 using namespace objectfs;
 
@@ -55,11 +57,16 @@ int main(int argc, char** argv) {
 
   cli::MountArgs mount;
   auto* mount_cmd = cli::AddMountCommand(app, mount);
+  cli::WarmArgs warm;
+  auto* warm_cmd = cli::AddWarmCommand(app, warm);
+  cli::CacheArgs cache;
+  auto* cache_cmd = cli::AddCacheCommand(app, cache);
 
   CLI11_PARSE(app, argc, argv);
 
   // The mount builds its own Client, after daemonizing (threads do not survive fork).
   if (mount_cmd->parsed()) return cli::RunMount(common, mount);
+  if (cache_cmd->parsed()) return cli::RunCache(common, cache);
 
   auto options = cli::BuildClientOptions(common);
   if (!options.ok()) return cli::ReportError("options", options.status());
@@ -71,6 +78,7 @@ int main(int argc, char** argv) {
   if (stat_cmd->parsed()) rc = cli::RunStat(**client, stat_uri);
   if (cat_cmd->parsed()) rc = cli::RunCat(**client, cat);
   if (cp_cmd->parsed()) rc = cli::RunCp(**client, cp);
+  if (warm_cmd->parsed()) rc = cli::RunWarm(**client, warm);
   if (common.print_stats) cli::PrintStats((*client)->Stats());
   return rc;
 }

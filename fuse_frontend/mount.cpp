@@ -189,7 +189,10 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
     Log(LogLevel::kInfo, "stats: head_requests=" + std::to_string(s.head_requests) +
                              " get_requests=" + std::to_string(s.get_requests) +
                              " list_requests=" + std::to_string(s.list_requests) +
-                             " bytes_downloaded=" + std::to_string(s.bytes_downloaded));
+                             " bytes_downloaded=" + std::to_string(s.bytes_downloaded) +
+                             " disk_hits=" + std::to_string(s.disk_hits) +
+                             " disk_bytes_read=" + std::to_string(s.disk_bytes_read) +
+                             " disk_corrupt_blocks=" + std::to_string(s.disk_corrupt_blocks));
   }
   // After SIGINT/SIGTERM/SIGHUP libfuse returns the signal number: a clean stop.
   return rc == 0 || rc == SIGINT || rc == SIGTERM || rc == SIGHUP ? 0 : 1;

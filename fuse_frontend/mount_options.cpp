@@ -146,6 +146,8 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       {"read_timeout", integer(&c.read_timeout_s)},
       {"ca_bundle", str(&c.client.http.ca_bundle)},
       {"stats", flag(&c.print_stats)},
+      {"cache_dir", str(&c.client.cache_dir)},
+      {"cache_size", str(&c.cache_size)},
       {"metadata_ttl", str(&a.metadata_ttl)},
       {"uid", integer(&a.uid)},
       {"gid", integer(&a.gid)},

@@ -32,6 +32,15 @@ struct ClientStats {
   uint64_t cache_misses = 0;
   uint64_t memory_used = 0;  // bytes held by the memory cache and in-flight fetches now
   uint64_t memory_peak = 0;  // the most it ever held (never above memory_limit + demand reads)
+  // Disk cache (cache_dir): block lookups that hit or missed, bytes read from
+  // and written to it, blocks that failed their checksum (deleted and fetched
+  // again), and blocks that could not be stored (no room, write errors).
+  uint64_t disk_hits = 0;
+  uint64_t disk_misses = 0;
+  uint64_t disk_bytes_read = 0;
+  uint64_t disk_bytes_written = 0;
+  uint64_t disk_corrupt_blocks = 0;
+  uint64_t disk_write_failures = 0;
 };
 
 class Client {
@@ -58,6 +67,9 @@ class Client {
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
 
   ClientStats Stats() const;
+  // Bytes per disk-cache block (the unit of File::WarmDiskCache); 0 without a
+  // disk cache.
+  uint64_t DiskCacheBlockSize() const;
   const ClientOptions& options() const;
 
  private:

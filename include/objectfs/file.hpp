@@ -47,6 +47,17 @@ class File {
   // as far as its budget allows. Never blocks and never fails. Thread-safe.
   void Prefetch(std::span<const ByteRange> ranges) const;
 
+  // With a disk cache (ClientOptions::cache_dir): stores the disk-cache blocks
+  // overlapping `range` that are not there yet, one whole-block GET each, on
+  // the calling thread (call from several threads for parallelism). Blocks
+  // already cached are skipped, so an interrupted warm resumes where it
+  // stopped. InvalidArgument without a disk cache. Thread-safe.
+  struct WarmResult {
+    uint64_t bytes_fetched = 0;
+    uint64_t bytes_already_cached = 0;
+  };
+  Result<WarmResult> WarmDiskCache(ByteRange range) const;
+
  private:
   std::shared_ptr<internal::ClientCore> core_;
   Uri uri_;

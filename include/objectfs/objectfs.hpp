@@ -2,6 +2,7 @@
 #pragma once
 
 #include "objectfs/client.hpp"
+#include "objectfs/disk_cache.hpp"
 #include "objectfs/file.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"

@@ -55,6 +55,12 @@ struct ClientOptions {
   S3Options s3;
   HttpOptions http;
   ReadOptions read;
+  // Persistent disk cache shared by every process using the same directory
+  // (created 0700). Empty: OBJECTFS_CACHE_DIR, else no disk cache.
+  std::string cache_dir;
+  // Bytes the disk cache may hold; 0 = 10 GiB. It also leaves min(5 GiB, 10%
+  // of the file system) free, evicting least recently used blocks first.
+  uint64_t cache_size = 0;
 };
 
 }  // namespace objectfs

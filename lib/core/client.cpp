@@ -18,6 +18,7 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   if (options.http.retry.max_attempts < 1)
     return InvalidArgument("max_attempts must be at least 1");
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
+  OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
   return std::shared_ptr<Client>(new Client(std::move(core)));
 }
 
@@ -76,6 +77,9 @@ ClientStats Client::Stats() const {
   stats.memory_used = core_->cache().used();
   stats.memory_peak = core_->cache().peak();
   return stats;
+}
+uint64_t Client::DiskCacheBlockSize() const {
+  return core_->disk_cache() ? core_->disk_cache()->block_size() : 0;
 }
 const ClientOptions& Client::options() const { return core_->options(); }
 

@@ -41,6 +41,18 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env)
 
 ClientCore::~ClientCore() = default;
 
+Status ClientCore::OpenDiskCache() {
+  DiskCacheConfig config;
+  config.dir = options_.cache_dir;
+  if (config.dir.empty()) config.dir = env_("OBJECTFS_CACHE_DIR").value_or("");
+  if (config.dir.empty()) return Status::Ok();
+  if (options_.cache_size != 0) config.capacity = options_.cache_size;
+  auto opened = DiskCache::Open(std::move(config), &stats_);
+  if (!opened.ok()) return opened.status().WithContext("disk cache");
+  disk_cache_ = std::move(*opened);
+  return Status::Ok();
+}
+
 Result<std::shared_ptr<ObjectStore>> ClientCore::StoreFor(const Uri& uri) {
   const std::string id = uri.scheme + "://" + uri.bucket;
   std::lock_guard lock(mu_);
@@ -70,11 +82,22 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
                                         const std::string& etag, uint64_t offset,
-                                        std::span<std::byte> out) {
-  const uint64_t part_size = std::max<uint64_t>(1, options_.read.part_size);
-  const size_t parts = static_cast<size_t>((out.size() + part_size - 1) / part_size);
+                                        std::span<std::byte> out, const DiskObject* disk) {
+  DiskCache* const disk_cache = disk != nullptr ? disk_cache_.get() : nullptr;
   const ReadConditions conditions{etag};
-  if (parts <= 1) return ReadPart(store, key, {offset, out.size()}, out, conditions);
+  auto read_part = [&](ByteRange range, std::span<std::byte> into) {
+    return disk_cache ? ReadThroughDisk(disk_cache, store, key, *disk, range, into, conditions)
+                      : ReadPart(store, key, range, into, conditions);
+  };
+  // Parts start at `offset`; through the disk cache they follow its blocks
+  // instead, so each whole block is one file read or one GET.
+  const uint64_t part_size =
+      disk_cache ? disk_cache->block_size() : std::max<uint64_t>(1, options_.read.part_size);
+  const uint64_t lead = disk_cache ? (part_size - offset % part_size) % part_size : 0;
+  const uint64_t first_part = std::min<uint64_t>(lead ? lead : part_size, out.size());
+  const size_t parts =
+      1 + static_cast<size_t>((out.size() - first_part + part_size - 1) / part_size);
+  if (parts <= 1) return read_part({offset, out.size()}, out);
 
   // Parts run on the pool; this thread waits for all of them. After a failure
   // the remaining parts are skipped.
@@ -88,9 +111,9 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
   } shared;
   shared.remaining = parts;
   for (size_t i = 0; i < parts; ++i) {
-    const uint64_t part_offset = i * part_size;
-    const size_t length =
-        static_cast<size_t>(std::min<uint64_t>(part_size, out.size() - part_offset));
+    const uint64_t part_offset = i == 0 ? 0 : first_part + (i - 1) * part_size;
+    const size_t length = static_cast<size_t>(
+        std::min<uint64_t>(i == 0 ? first_part : part_size, out.size() - part_offset));
     const bool last = i + 1 == parts;
     io_pool_.Submit([&, part_offset, length, last] {
       bool skip;
@@ -98,9 +121,9 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
         std::lock_guard lock(shared.mu);
         skip = !shared.first_error.ok();
       }
-      Result<size_t> n = skip ? Result<size_t>(size_t{0})
-                              : ReadPart(store, key, {offset + part_offset, length},
-                                         out.subspan(part_offset, length), conditions);
+      Result<size_t> n =
+          skip ? Result<size_t>(size_t{0})
+               : read_part({offset + part_offset, length}, out.subspan(part_offset, length));
       std::lock_guard lock(shared.mu);
       if (!n.ok() && shared.first_error.ok()) shared.first_error = n.status();
       if (n.ok()) {

@@ -10,6 +10,8 @@
 #include "auth/aws_credential_provider.hpp"
 #include "auth/aws_credentials.hpp"
 #include "cache/block_cache.hpp"
+#include "cache/disk_cache.hpp"
+#include "core/disk_tier.hpp"
 #include "core/stats.hpp"
 #include "core/thread_pool.hpp"
 #include "http/transport.hpp"
@@ -34,6 +36,12 @@ class ClientCore {
   StatsCounters& stats() { return stats_; }
   ThreadPool& io_pool() { return io_pool_; }
   BlockCache& cache() { return cache_; }
+  // The disk cache, or null when none is configured (or before OpenDiskCache).
+  DiskCache* disk_cache() { return disk_cache_.get(); }
+
+  // Opens the disk cache of options().cache_dir (else OBJECTFS_CACHE_DIR), if
+  // any. Called once, before the first read; errors name the directory.
+  Status OpenDiskCache();
 
   // Thread-safe; one store per (scheme, bucket), created on first use.
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
@@ -41,8 +49,11 @@ class ClientCore {
   // Splits [offset, offset + out.size()) into part_size ranged reads run in
   // parallel on io_pool, each pinned to `etag`. Returns bytes read (short only
   // at the object's end). Must not be called from an io_pool thread.
+  // With `disk` (and a disk cache), the parts are the disk cache's blocks and
+  // each is read through it (ReadThroughDisk).
   Result<size_t> ParallelRead(ObjectStore& store, std::string_view key, const std::string& etag,
-                              uint64_t offset, std::span<std::byte> out);
+                              uint64_t offset, std::span<std::byte> out,
+                              const DiskObject* disk = nullptr);
 
  private:
   Result<std::shared_ptr<ObjectStore>> CreateStore(const Uri& uri);
@@ -54,6 +65,7 @@ class ClientCore {
   std::shared_ptr<HttpTransport> transport_;      // with retries: store requests
   std::shared_ptr<AwsCredentialProvider> aws_credentials_;
   BlockCache cache_;
+  std::unique_ptr<DiskCache> disk_cache_;
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<ObjectStore>> stores_;

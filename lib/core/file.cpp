@@ -38,6 +38,12 @@ Status File::ReadInto(std::span<std::byte> out) const {
   return n.ok() ? Status::Ok() : n.status();
 }
 
+Result<File::WarmResult> File::WarmDiskCache(ByteRange range) const {
+  auto counts = reader_->WarmDisk(range);
+  if (!counts.ok()) return counts.status().WithContext(uri_.ToString());
+  return WarmResult{counts->bytes_fetched, counts->bytes_cached};
+}
+
 void File::Prefetch(std::span<const ByteRange> ranges) const {
   for (const ByteRange& range : ranges) reader_->Prefetch(range);
 }

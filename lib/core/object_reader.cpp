@@ -17,6 +17,11 @@ uint64_t RoundUp(uint64_t value, uint64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
+// Local files are not copied into the disk cache: they are local already.
+DiskCache* DiskTierFor(ClientCore& core, ObjectStore& store) {
+  return store.Describe().rfind("file://", 0) == 0 ? nullptr : core.disk_cache();
+}
+
 }  // namespace
 
 ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<ObjectStore> store,
@@ -25,12 +30,17 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
       target_(std::make_shared<const Target>(
           Target{&core_->cache(), store, key, info,
                  core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag),
-                 core_->cache().block_size()})),
+                 core_->cache().block_size(), DiskTierFor(*core_, *store),
+                 DiskObject{DiskCache::Identity(store->Describe(), key, info.etag, info.size),
+                            info.size}})),
       info_(target_->info),
       cache_(core_->cache()),
       object_id_(target_->object_id),
       block_size_(target_->block_size),
-      part_size_(RoundUp(std::max<uint64_t>(core_->options().read.part_size, 1), block_size_)),
+      // Readahead GETs of whole disk blocks fill the disk cache as they go.
+      part_size_(RoundUp(RoundUp(std::max<uint64_t>(core_->options().read.part_size, 1),
+                                 target_->disk ? target_->disk->block_size() : 1),
+                         block_size_)),
       direct_threshold_(core_->options().read.direct_read_threshold
                             ? core_->options().read.direct_read_threshold
                             : part_size_),
@@ -50,7 +60,12 @@ bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_fr
       break;
     }
   }
-  const uint64_t initial = std::min(core_->options().read.initial_readahead, max_window_);
+  // With a disk tier, readahead starts at a whole part: ramp-up fetches
+  // smaller than a block would each fetch (and store) that block again.
+  const uint64_t initial =
+      std::min(target_->disk ? std::max(core_->options().read.initial_readahead, part_size_)
+                             : core_->options().read.initial_readahead,
+               max_window_);
   bool sequential = true;
   if (stream != nullptr) {
     // Two reads in a row before readahead starts: one random read landing
@@ -108,8 +123,8 @@ uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
 }
 
 void ObjectReader::Target::Run(Fetch& fetch) const {
-  auto n = ReadPart(*store, key, {fetch.offset(), fetch.length()},
-                    std::span(fetch.data(), fetch.length()), {info.etag});
+  auto n = ReadThroughDisk(disk, *store, key, disk_object, {fetch.offset(), fetch.length()},
+                           std::span(fetch.data(), fetch.length()), {info.etag});
   Status status = n.ok() ? Status::Ok() : n.status();
   if (n.ok() && *n != fetch.length()) {
     status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
@@ -125,7 +140,8 @@ void ObjectReader::Target::Run(Fetch& fetch) const {
 Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   const uint64_t length = out.size();
   if (length >= direct_threshold_) {
-    return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out);
+    return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out,
+                               target_->disk ? &target_->disk_object : nullptr);
   }
   const uint64_t end = offset + length;
   uint64_t ra_from = 0, ra_to = 0;
@@ -143,7 +159,8 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
     // caller's buffer: no rounding to blocks, no fresh cache memory to fault in.
     if (!any_cached) {
       Add(stats.cache_misses, last_block - first_block + 1);
-      return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out);
+      return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out,
+                                 target_->disk ? &target_->disk_object : nullptr);
     }
   }
 
@@ -193,6 +210,17 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
     std::memcpy(out.data() + (from - offset), fetch.data() + (from - fetch.offset()), to - from);
   }
   return static_cast<size_t>(length);
+}
+
+Result<WarmCounts> ObjectReader::WarmDisk(ByteRange range) {
+  if (target_->disk == nullptr) {
+    return InvalidArgument(
+        core_->disk_cache() != nullptr
+            ? "local files are not copied into the disk cache"
+            : "no disk cache is configured (set cache_dir or OBJECTFS_CACHE_DIR)");
+  }
+  return WarmBlocks(*target_->disk, *target_->store, target_->key, target_->disk_object, range,
+                    {info_.etag});
 }
 
 void ObjectReader::Prefetch(ByteRange range) {

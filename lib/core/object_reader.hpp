@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cache/block_cache.hpp"
+#include "core/disk_tier.hpp"
 #include "objectfs/store.hpp"
 
 namespace objectfs::internal {
@@ -29,6 +30,10 @@ class ObjectReader {
 
   // Starts fetching [range) into the cache within the budget. Never blocks. Thread-safe.
   void Prefetch(ByteRange range);
+
+  // Fills the disk cache with the blocks overlapping `range`, on this thread.
+  // InvalidArgument without a disk cache. Thread-safe.
+  Result<WarmCounts> WarmDisk(ByteRange range);
 
  private:
   struct Stream {
@@ -55,6 +60,8 @@ class ObjectReader {
     ObjectInfo info;
     uint64_t object_id;
     uint64_t block_size;
+    DiskCache* disk;  // null: no disk tier for this object
+    DiskObject disk_object;
     // Downloads the fetch's range (pinned to the ETag), publishes the result,
     // and drops its blocks from the cache when it failed.
     void Run(Fetch& fetch) const;

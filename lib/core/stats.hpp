@@ -18,6 +18,12 @@ struct StatsCounters {
   std::atomic<uint64_t> bytes_served{0};
   std::atomic<uint64_t> cache_hits{0};
   std::atomic<uint64_t> cache_misses{0};
+  std::atomic<uint64_t> disk_hits{0};
+  std::atomic<uint64_t> disk_misses{0};
+  std::atomic<uint64_t> disk_bytes_read{0};
+  std::atomic<uint64_t> disk_bytes_written{0};
+  std::atomic<uint64_t> disk_corrupt_blocks{0};
+  std::atomic<uint64_t> disk_write_failures{0};
 
   enum RequestKind { kNone, kHead, kGet, kList, kOther };
   std::atomic<uint64_t>& Requests(RequestKind kind) {
@@ -44,6 +50,12 @@ struct StatsCounters {
     s.bytes_served = bytes_served.load(std::memory_order_relaxed);
     s.cache_hits = cache_hits.load(std::memory_order_relaxed);
     s.cache_misses = cache_misses.load(std::memory_order_relaxed);
+    s.disk_hits = disk_hits.load(std::memory_order_relaxed);
+    s.disk_misses = disk_misses.load(std::memory_order_relaxed);
+    s.disk_bytes_read = disk_bytes_read.load(std::memory_order_relaxed);
+    s.disk_bytes_written = disk_bytes_written.load(std::memory_order_relaxed);
+    s.disk_corrupt_blocks = disk_corrupt_blocks.load(std::memory_order_relaxed);
+    s.disk_write_failures = disk_write_failures.load(std::memory_order_relaxed);
     return s;
   }
 };

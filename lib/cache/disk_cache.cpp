@@ -1,0 +1,275 @@
+#include "cache/disk_cache.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <xxhash.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "cache/block_file.hpp"
+#include "core/stats.hpp"
+
+namespace objectfs::internal {
+namespace {
+
+// A hit refreshes the block's mtime (its LRU age) at most this often.
+constexpr int64_t kTouchIntervalS = 10;
+
+void Count(StatsCounters* stats, std::atomic<uint64_t> StatsCounters::*counter, uint64_t n = 1) {
+  if (stats != nullptr) Add(stats->*counter, n);
+}
+
+// Reads exactly out.size() bytes at `offset`; false on error or end of file.
+bool PReadFully(int fd, std::span<std::byte> out, uint64_t offset) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done, off_t(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += size_t(n);
+  }
+  return true;
+}
+
+Status WriteFully(int fd, std::span<const std::byte> header, std::span<const std::byte> payload) {
+  iovec parts[2] = {{const_cast<std::byte*>(header.data()), header.size()},
+                    {const_cast<std::byte*>(payload.data()), payload.size()}};
+  iovec* next = parts;
+  int count = 2;
+  while (count > 0) {
+    const ssize_t n = ::writev(fd, next, count);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Internal(std::string("write failed: ") + std::strerror(errno));
+    size_t left = size_t(n);
+    while (count > 0 && left >= next->iov_len) {
+      left -= next->iov_len;
+      ++next;
+      --count;
+    }
+    if (count > 0) {
+      next->iov_base = static_cast<char*>(next->iov_base) + left;
+      next->iov_len -= left;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DiskCache>> DiskCache::Open(DiskCacheConfig config, StatsCounters* stats) {
+  if (config.block_size == 0 || config.block_size > kMaxBlockChunks * kBlockChunkSize) {
+    return InvalidArgument("disk cache block size must be between 1 byte and 16 MiB");
+  }
+  OBJECTFS_ASSIGN_OR_RETURN(DiskCacheDir dir, DiskCacheDir::Open(config.dir));
+  auto cache = std::unique_ptr<DiskCache>(new DiskCache(std::move(config), std::move(dir), stats));
+  uint64_t free_bytes = 0, total_bytes = 0;
+  OBJECTFS_RETURN_IF_ERROR(cache->dir_.DiskSpace(&free_bytes, &total_bytes));
+  cache->min_free_bytes_ = cache->config_.min_free_bytes != UINT64_MAX
+                               ? cache->config_.min_free_bytes
+                               : std::min<uint64_t>(5ull << 30, total_bytes / 10);
+  return cache;
+}
+
+DiskCache::DiskCache(DiskCacheConfig config, DiskCacheDir dir, StatsCounters* stats)
+    : config_(std::move(config)), dir_(std::move(dir)), stats_(stats) {}
+
+std::string DiskCache::Identity(std::string_view store, std::string_view key, std::string_view etag,
+                                uint64_t size) {
+  std::string identity;
+  identity.reserve(store.size() + key.size() + etag.size() + 24);
+  identity.append(store).append("\n").append(key).append("\n").append(etag);
+  identity.append("\n").append(std::to_string(size));
+  return identity;
+}
+
+std::string DiskCache::BlockName(const std::string& identity, uint64_t block) const {
+  std::string input = identity;
+  input.append("\n").append(std::to_string(block)).append("\n");
+  input.append(std::to_string(config_.block_size));
+  const XXH128_hash_t hash = XXH3_128bits(input.data(), input.size());
+  char name[40];
+  std::snprintf(name, sizeof(name), "%016llx%016llx", static_cast<unsigned long long>(hash.high64),
+                static_cast<unsigned long long>(hash.low64));
+  return name;
+}
+
+std::string DiskCache::SubdirFor(const std::string& name) const {
+  return dir_.blocks_dir() + "/" + name.substr(0, 2);
+}
+
+DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t block,
+                                      uint64_t block_length, uint64_t offset,
+                                      std::span<std::byte> out) {
+  const std::string name = BlockName(identity, block);
+  const std::string path = SubdirFor(name) + "/" + name + ".blk";
+  UniqueFd fd(offset + out.size() <= block_length ? ::open(path.c_str(), O_RDONLY | O_CLOEXEC)
+                                                  : -1);
+  if (!fd.valid()) {
+    Count(stats_, &StatsCounters::disk_misses);
+    return ReadResult::kMiss;
+  }
+  auto corrupt = [&] {
+    // Remove it unless another process has already replaced it.
+    struct stat open_st, path_st;
+    if (::fstat(fd.get(), &open_st) == 0 && ::stat(path.c_str(), &path_st) == 0 &&
+        open_st.st_ino == path_st.st_ino && open_st.st_dev == path_st.st_dev) {
+      ::unlink(path.c_str());
+    }
+    Count(stats_, &StatsCounters::disk_corrupt_blocks);
+    return ReadResult::kCorrupt;
+  };
+  std::array<std::byte, kBlockHeaderSize> raw;
+  if (!PReadFully(fd.get(), raw, 0)) return corrupt();
+  const std::optional<BlockHeader> header = DecodeBlockHeader(raw);
+  if (!header || header->identity != identity || header->block_index != block ||
+      header->block_size != config_.block_size || header->payload_length != block_length) {
+    return corrupt();
+  }
+  // Verification works on whole chunks: read straight into `out` when the
+  // range is chunk-aligned, else through a scratch buffer.
+  const uint64_t chunk_from = offset / kBlockChunkSize * kBlockChunkSize;
+  const uint64_t chunk_to = std::min(block_length, (offset + out.size() + kBlockChunkSize - 1) /
+                                                       kBlockChunkSize * kBlockChunkSize);
+  if (chunk_from == offset && chunk_to == offset + out.size()) {
+    // A few chunks per pread, each verified while it is still in the CPU's
+    // cache: one pass over memory instead of two.
+    constexpr uint64_t kStep = 4 * kBlockChunkSize;
+    for (uint64_t done = 0; done < out.size(); done += kStep) {
+      const std::span<std::byte> step = out.subspan(done, std::min(kStep, out.size() - done));
+      if (!PReadFully(fd.get(), step, kBlockHeaderSize + offset + done) ||
+          !VerifyChunks(*header, (offset + done) / kBlockChunkSize, step)) {
+        return corrupt();
+      }
+    }
+  } else {
+    std::vector<std::byte> scratch(chunk_to - chunk_from);
+    if (!PReadFully(fd.get(), scratch, kBlockHeaderSize + chunk_from) ||
+        !VerifyChunks(*header, chunk_from / kBlockChunkSize, scratch)) {
+      return corrupt();
+    }
+    std::memcpy(out.data(), scratch.data() + (offset - chunk_from), out.size());
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) == 0 && ::time(nullptr) - st.st_mtim.tv_sec > kTouchIntervalS) {
+    ::futimens(fd.get(), nullptr);  // best effort: needs write access to the file
+  }
+  Count(stats_, &StatsCounters::disk_hits);
+  Count(stats_, &StatsCounters::disk_bytes_read, out.size());
+  return ReadResult::kHit;
+}
+
+bool DiskCache::Contains(const std::string& identity, uint64_t block, uint64_t block_length) {
+  const std::string name = BlockName(identity, block);
+  UniqueFd fd(::open((SubdirFor(name) + "/" + name + ".blk").c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  std::array<std::byte, kBlockHeaderSize> raw;
+  struct stat st;
+  if (!PReadFully(fd.get(), raw, 0) || ::fstat(fd.get(), &st) != 0) return false;
+  const std::optional<BlockHeader> header = DecodeBlockHeader(raw);
+  return header && header->identity == identity && header->block_index == block &&
+         header->block_size == config_.block_size && header->payload_length == block_length &&
+         uint64_t(st.st_size) == kBlockHeaderSize + block_length;
+}
+
+bool DiskCache::Reserve(uint64_t bytes) {
+  if (bytes > config_.capacity) return false;
+  std::unique_lock lock(space_mu_);
+  // Scans see finished blocks only; blocks this process is still writing
+  // (pending) count on top of them.
+  if (!usage_known_ || written_since_scan_ >= config_.capacity / 8) {
+    auto usage = dir_.Scan(/*remove_stale_temps=*/!usage_known_);
+    if (!usage.ok()) return false;
+    usage_estimate_ = usage->block_bytes + pending_bytes_;
+    usage_known_ = true;
+    written_since_scan_ = 0;
+  }
+  for (;;) {
+    uint64_t free_bytes = 0, total_bytes = 0;
+    if (!dir_.DiskSpace(&free_bytes, &total_bytes).ok()) return false;
+    if (usage_estimate_ + bytes <= config_.capacity && free_bytes >= min_free_bytes_ + bytes) break;
+    // Evict a tenth at once, so that a full cache does not scan on every write.
+    const uint64_t target = config_.capacity - std::max(config_.capacity / 10, bytes);
+    auto usage =
+        dir_.Evict(target > pending_bytes_ ? target - pending_bytes_ : 0, min_free_bytes_ + bytes);
+    if (!usage.ok()) return false;
+    usage_estimate_ = usage->block_bytes + pending_bytes_;
+    written_since_scan_ = 0;
+    if (usage_estimate_ + bytes <= config_.capacity &&
+        usage->free_disk_bytes >= min_free_bytes_ + bytes) {
+      break;
+    }
+    // Our own writes in progress hold the room: once they land, they can be
+    // evicted like any block. Without any, the block cannot fit.
+    if (pending_bytes_ == 0) return false;
+    space_cv_.wait(lock);
+  }
+  usage_estimate_ += bytes;
+  pending_bytes_ += bytes;
+  written_since_scan_ += bytes;
+  return true;
+}
+
+void DiskCache::Settle(uint64_t bytes, bool stored) {
+  {
+    std::lock_guard lock(space_mu_);
+    pending_bytes_ -= bytes;
+    if (!stored) usage_estimate_ -= std::min(usage_estimate_, bytes);
+  }
+  space_cv_.notify_all();
+}
+
+Status DiskCache::Write(const std::string& identity, uint64_t block,
+                        std::span<const std::byte> payload) {
+  auto fail = [&](Status status) {
+    Count(stats_, &StatsCounters::disk_write_failures);
+    return status;
+  };
+  const std::vector<std::byte> header =
+      EncodeBlockHeader(identity, block, config_.block_size, payload);
+  if (header.empty()) return fail(InvalidArgument("object identity too long for the disk cache"));
+  const uint64_t file_bytes = kBlockHeaderSize + payload.size();
+  if (!Reserve(file_bytes)) {
+    return fail(Unavailable("no room in the disk cache at " + dir_.root()));
+  }
+  bool stored = false;
+  struct SettleOnExit {
+    DiskCache* cache;
+    uint64_t bytes;
+    const bool* stored;
+    ~SettleOnExit() { cache->Settle(bytes, *stored); }
+  } settle{this, file_bytes, &stored};
+  const std::string name = BlockName(identity, block);
+  const std::string subdir = SubdirFor(name);
+  const size_t sub_index = std::strtoul(name.substr(0, 2).c_str(), nullptr, 16);
+  if (!subdir_ready_[sub_index].load(std::memory_order_relaxed)) {
+    if (::mkdir(subdir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return fail(Internal("cannot create " + subdir + ": " + std::strerror(errno)));
+    }
+    subdir_ready_[sub_index].store(true, std::memory_order_relaxed);
+  }
+  std::string temp = subdir + "/.tmp-" + std::to_string(::getpid()) + "-XXXXXX";
+  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));  // mode 0600
+  if (!fd.valid()) {
+    // The subdirectory may have been removed by hand: recreate it next time.
+    subdir_ready_[sub_index].store(false, std::memory_order_relaxed);
+    return fail(Internal("cannot create a file in " + subdir + ": " + std::strerror(errno)));
+  }
+  Status status = WriteFully(fd.get(), header, payload);
+  fd.Reset();
+  if (status.ok() && ::rename(temp.c_str(), (subdir + "/" + name + ".blk").c_str()) != 0) {
+    status = Internal("cannot rename " + temp + ": " + std::strerror(errno));
+  }
+  if (!status.ok()) {
+    ::unlink(temp.c_str());
+    return fail(status);
+  }
+  stored = true;
+  Count(stats_, &StatsCounters::disk_bytes_written, payload.size());
+  return Status::Ok();
+}
+
+}  // namespace objectfs::internal

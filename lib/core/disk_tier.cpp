@@ -1,0 +1,88 @@
+#include "core/disk_tier.hpp"
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "core/client_core.hpp"
+
+namespace objectfs::internal {
+
+Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_view key,
+                               const DiskObject& object, ByteRange range, std::span<std::byte> out,
+                               const ReadConditions& conditions) {
+  if (disk == nullptr || range.length == 0) return ReadPart(store, key, range, out, conditions);
+  const uint64_t block_size = disk->block_size();
+  // Misses this large fetch their whole block, so that the block can be
+  // stored: the ramp-up of a sequential reader, not small random reads.
+  const uint64_t min_expand = std::max<uint64_t>(block_size / 8, 1);
+  const uint64_t end = range.end();
+  for (uint64_t pos = range.offset; pos < end;) {
+    const uint64_t block = pos / block_size;
+    const uint64_t block_start = block * block_size;
+    const uint64_t block_length = std::min(block_size, object.size - block_start);
+    const uint64_t piece_end = std::min(end, block_start + block_length);
+    const size_t served = static_cast<size_t>(pos - range.offset);
+    const std::span<std::byte> piece = out.subspan(served, piece_end - pos);
+    if (disk->Read(object.identity, block, block_length, pos - block_start, piece) ==
+        DiskCache::ReadResult::kHit) {
+      pos = piece_end;
+      continue;
+    }
+    if (piece.size() == block_length) {
+      OBJECTFS_ASSIGN_OR_RETURN(size_t n,
+                                ReadPart(store, key, {pos, piece.size()}, piece, conditions));
+      if (n != piece.size()) return served + n;
+      // A failed store (no room, disk error) is counted and otherwise harmless.
+      (void)disk->Write(object.identity, block, piece);
+    } else if (piece.size() >= min_expand) {
+      std::unique_ptr<std::byte[]> whole(new std::byte[block_length]);
+      const std::span<std::byte> whole_span(whole.get(), block_length);
+      OBJECTFS_ASSIGN_OR_RETURN(
+          size_t n, ReadPart(store, key, {block_start, block_length}, whole_span, conditions));
+      if (n != block_length) {
+        return DataLoss("'" + std::string(key) + "': block at offset " +
+                        std::to_string(block_start) + " arrived short twice");
+      }
+      (void)disk->Write(object.identity, block, whole_span);
+      std::memcpy(piece.data(), whole.get() + (pos - block_start), piece.size());
+    } else {
+      OBJECTFS_ASSIGN_OR_RETURN(size_t n,
+                                ReadPart(store, key, {pos, piece.size()}, piece, conditions));
+      if (n != piece.size()) return served + n;
+    }
+    pos = piece_end;
+  }
+  return static_cast<size_t>(range.length);
+}
+
+Result<WarmCounts> WarmBlocks(DiskCache& disk, ObjectStore& store, std::string_view key,
+                              const DiskObject& object, ByteRange range,
+                              const ReadConditions& conditions) {
+  const uint64_t block_size = disk.block_size();
+  const uint64_t end = std::min(range.end(), object.size);
+  // Reused across calls: fresh memory for every block would cost page faults.
+  thread_local std::vector<std::byte> buffer;
+  WarmCounts counts;
+  for (uint64_t block = range.offset / block_size; block * block_size < end; ++block) {
+    const uint64_t block_start = block * block_size;
+    const uint64_t block_length = std::min(block_size, object.size - block_start);
+    if (disk.Contains(object.identity, block, block_length)) {
+      counts.bytes_cached += block_length;
+      continue;
+    }
+    if (buffer.size() < block_length) buffer.resize(block_size);
+    const std::span<std::byte> data = std::span(buffer).first(block_length);
+    OBJECTFS_ASSIGN_OR_RETURN(size_t n,
+                              ReadPart(store, key, {block_start, block_length}, data, conditions));
+    if (n != block_length) {
+      return DataLoss("'" + std::string(key) + "': block at offset " + std::to_string(block_start) +
+                      " arrived short twice");
+    }
+    OBJECTFS_RETURN_IF_ERROR(disk.Write(object.identity, block, data));
+    counts.bytes_fetched += block_length;
+  }
+  return counts;
+}
+
+}  // namespace objectfs::internal
