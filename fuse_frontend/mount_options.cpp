@@ -133,6 +133,8 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       {"profile", str(&c.client.s3.profile)},
       {"no_sign_request", flag(&c.client.s3.no_sign_request)},
       {"force_path_style", flag(&c.client.s3.force_path_style)},
+      {"gcs_credentials", str(&c.client.gcs.credentials_file)},
+      {"gcs_anonymous", flag(&c.client.gcs.anonymous)},
       {"part_size", str(&c.part_size)},
       {"memory_limit", str(&c.memory_limit)},
       {"max_readahead", str(&c.max_readahead)},

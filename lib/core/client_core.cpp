@@ -7,6 +7,7 @@
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
 #include "stores/file/file_store.hpp"
+#include "stores/gcs/gcs_store.hpp"
 #include "stores/s3/s3_store.hpp"
 
 namespace objectfs::internal {
@@ -37,6 +38,14 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env)
     inputs.imds_transport = raw_transport_.get();
     return ResolveAwsCredentials(inputs);
   });
+  gcs_tokens_ = std::make_shared<GcsTokenProvider>([this] {
+    GcsCredentialInputs inputs;
+    inputs.options = &options_.gcs;
+    inputs.env = env_;
+    inputs.token_transport = transport_.get();
+    inputs.metadata_transport = raw_transport_.get();
+    return ResolveGcsCredentials(inputs);
+  });
 }
 
 ClientCore::~ClientCore() = default;
@@ -58,6 +67,11 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
     return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
         uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
   }
+  if (uri.scheme == "gs") {
+    OBJECTFS_ASSIGN_OR_RETURN(GcsSettings settings, ResolveGcsSettings(options_.gcs, env_));
+    return std::shared_ptr<ObjectStore>(std::make_shared<GcsStore>(
+        uri.bucket, std::move(settings), gcs_tokens_, transport_, &stats_));
+  }
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }
 
@@ -69,11 +83,10 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 }
 
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
-                                        const std::string& etag, uint64_t offset,
+                                        const ReadConditions& conditions, uint64_t offset,
                                         std::span<std::byte> out) {
   const uint64_t part_size = std::max<uint64_t>(1, options_.read.part_size);
   const size_t parts = static_cast<size_t>((out.size() + part_size - 1) / part_size);
-  const ReadConditions conditions{etag};
   if (parts <= 1) return ReadPart(store, key, {offset, out.size()}, out, conditions);
 
   // Parts run on the pool; this thread waits for all of them. After a failure
