@@ -26,7 +26,7 @@ class FakeStore : public ObjectStore {
   std::string Describe() const override { return "fake://"; }
 
   Result<ObjectInfo> Stat(std::string_view key) override {
-    return ObjectInfo{std::string(key), size_, Etag(), {}, {}};
+    return ObjectInfo{std::string(key), size_, Etag(), {}};
   }
 
   Result<size_t> Read(std::string_view, ByteRange range, std::span<std::byte> out,
