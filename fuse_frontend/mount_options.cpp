@@ -135,6 +135,7 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       {"force_path_style", flag(&c.client.s3.force_path_style)},
       {"gcs_credentials", str(&c.client.gcs.credentials_file)},
       {"gcs_anonymous", flag(&c.client.gcs.anonymous)},
+      {"gcs_endpoint", str(&c.client.gcs.endpoint)},
       {"part_size", str(&c.part_size)},
       {"memory_limit", str(&c.memory_limit)},
       {"max_readahead", str(&c.max_readahead)},
