@@ -31,3 +31,14 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 echo "setup: built build/objectfs"
+
+# The GCS tests' emulator: firebase-tools from npm (tests/servers/gcs.sh runs its
+# Storage emulator class with Node; it needs Node >= 20). Skipped when present.
+install_gcs_emulator() {
+  local prefix=${OBJECTFS_NODE_PREFIX:-$HOME/.cache/objectfs/node}
+  [ -d "$prefix/node_modules/firebase-tools/lib" ] && return 0
+  echo "setup: npm install firebase-tools into $prefix"
+  mkdir -p "$prefix"
+  npm install --no-audit --no-fund --prefix "$prefix" firebase-tools@15
+}
+install_gcs_emulator
