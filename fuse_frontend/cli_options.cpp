@@ -19,6 +19,14 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
   app.add_flag("--no-sign-request", s3.no_sign_request, "anonymous requests (public buckets)");
   app.add_flag("--force-path-style", s3.force_path_style,
                "path-style URLs (automatic for IP and localhost endpoints)");
+  app.add_option("--gcs-credentials", o.client.gcs.credentials_file,
+                 "gs://: service-account JSON key file (default: GOOGLE_APPLICATION_CREDENTIALS, "
+                 "gcloud ADC, GCE metadata server)");
+  app.add_option("--gcs-endpoint", o.client.gcs.endpoint,
+                 "gs://: JSON API endpoint (default: https://storage.googleapis.com; "
+                 "STORAGE_EMULATOR_HOST selects an emulator)");
+  app.add_flag("--gcs-anonymous", o.client.gcs.anonymous,
+               "gs://: anonymous requests (public buckets)");
   app.add_option("--part-size", o.part_size, "bytes per ranged GET, e.g. 8M")
       ->capture_default_str();
   app.add_option(

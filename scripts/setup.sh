@@ -33,3 +33,19 @@ fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 echo "setup: built build/objectfs"
+
+# The GCS tests' emulator: firebase-tools from npm (tests/servers/gcs.sh runs its
+# Storage emulator class with Node; it needs Node >= 20). Skipped when present.
+install_gcs_emulator() {
+  local prefix=${OBJECTFS_NODE_PREFIX:-$HOME/.cache/objectfs/node}
+  [ -d "$prefix/node_modules/firebase-tools/lib" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    local sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  echo "setup: npm install firebase-tools into $prefix"
+  mkdir -p "$prefix"
+  npm install --no-audit --no-fund --prefix "$prefix" firebase-tools@15
+}
+install_gcs_emulator

@@ -36,6 +36,18 @@ struct S3Options {
   bool no_sign_request = false;   // anonymous access to public buckets
 };
 
+struct GcsOptions {
+  // JSON API endpoint, e.g. a private one; empty: https://storage.googleapis.com.
+  std::string endpoint;
+  // An emulator (host:port or http://host:port), unauthenticated; empty:
+  // STORAGE_EMULATOR_HOST. Wins over `endpoint`.
+  std::string emulator_host;
+  // Service-account or authorized-user JSON file; empty: GOOGLE_APPLICATION_CREDENTIALS,
+  // then gcloud's application default credentials, then the GCE metadata server.
+  std::string credentials_file;
+  bool anonymous = false;  // public buckets: no Authorization header
+};
+
 struct ReadOptions {
   uint64_t part_size = 8ull << 20;  // bytes per ranged GET
   int max_parallel_requests = 16;   // ranged GETs in flight per Client
@@ -53,6 +65,7 @@ struct ReadOptions {
 
 struct ClientOptions {
   S3Options s3;
+  GcsOptions gcs;
   HttpOptions http;
   ReadOptions read;
   // Persistent disk cache shared by every process using the same directory

@@ -19,6 +19,9 @@ struct ObjectInfo {
   uint64_t size = 0;
   std::string etag;  // as the server sent it, quotes included
   std::chrono::system_clock::time_point mtime{};
+  // The store's own version of the bytes, where it has one that is a better
+  // pin than the ETag (GCS: the generation); empty otherwise.
+  std::string version = {};
 };
 
 struct ByteRange {
@@ -28,7 +31,8 @@ struct ByteRange {
 };
 
 struct ReadConditions {
-  std::string if_match;  // ETag pinned at open; empty = unconditional
+  std::string if_match;      // ETag pinned at open; empty = unconditional
+  std::string version = {};  // ObjectInfo::version pinned at open; empty = none
 };
 
 struct ListRequest {

@@ -7,6 +7,7 @@
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
 #include "stores/file/file_store.hpp"
+#include "stores/gcs/gcs_store.hpp"
 #include "stores/s3/s3_store.hpp"
 
 namespace objectfs::internal {
@@ -36,6 +37,14 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env)
     inputs.env = env_;
     inputs.imds_transport = raw_transport_.get();
     return ResolveAwsCredentials(inputs);
+  });
+  gcs_tokens_ = std::make_shared<GcsTokenProvider>([this] {
+    GcsCredentialInputs inputs;
+    inputs.options = &options_.gcs;
+    inputs.env = env_;
+    inputs.token_transport = transport_.get();
+    inputs.metadata_transport = raw_transport_.get();
+    return ResolveGcsCredentials(inputs);
   });
 }
 
@@ -70,6 +79,11 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
     return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
         uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
   }
+  if (uri.scheme == "gs") {
+    OBJECTFS_ASSIGN_OR_RETURN(GcsSettings settings, ResolveGcsSettings(options_.gcs, env_));
+    return std::shared_ptr<ObjectStore>(std::make_shared<GcsStore>(
+        uri.bucket, std::move(settings), gcs_tokens_, transport_, &stats_));
+  }
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }
 
@@ -81,10 +95,9 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 }
 
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
-                                        const std::string& etag, uint64_t offset,
+                                        const ReadConditions& conditions, uint64_t offset,
                                         std::span<std::byte> out, const DiskObject* disk) {
   DiskCache* const disk_cache = disk != nullptr ? disk_cache_.get() : nullptr;
-  const ReadConditions conditions{etag};
   auto read_part = [&](ByteRange range, std::span<std::byte> into) {
     return disk_cache ? ReadThroughDisk(disk_cache, store, key, *disk, range, into, conditions)
                       : ReadPart(store, key, range, into, conditions);

@@ -9,6 +9,7 @@
 
 #include "auth/aws_credential_provider.hpp"
 #include "auth/aws_credentials.hpp"
+#include "auth/gcs_token_provider.hpp"
 #include "cache/block_cache.hpp"
 #include "cache/disk_cache.hpp"
 #include "core/disk_tier.hpp"
@@ -47,13 +48,13 @@ class ClientCore {
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
 
   // Splits [offset, offset + out.size()) into part_size ranged reads run in
-  // parallel on io_pool, each pinned to `etag`. Returns bytes read (short only
-  // at the object's end). Must not be called from an io_pool thread.
+  // parallel on io_pool, each pinned by `conditions`. Returns bytes read (short
+  // only at the object's end). Must not be called from an io_pool thread.
   // With `disk` (and a disk cache), the parts are the disk cache's blocks and
   // each is read through it (ReadThroughDisk).
-  Result<size_t> ParallelRead(ObjectStore& store, std::string_view key, const std::string& etag,
-                              uint64_t offset, std::span<std::byte> out,
-                              const DiskObject* disk = nullptr);
+  Result<size_t> ParallelRead(ObjectStore& store, std::string_view key,
+                              const ReadConditions& conditions, uint64_t offset,
+                              std::span<std::byte> out, const DiskObject* disk = nullptr);
 
  private:
   Result<std::shared_ptr<ObjectStore>> CreateStore(const Uri& uri);
@@ -64,6 +65,7 @@ class ClientCore {
   std::shared_ptr<HttpTransport> raw_transport_;  // no retries: credential probes
   std::shared_ptr<HttpTransport> transport_;      // with retries: store requests
   std::shared_ptr<AwsCredentialProvider> aws_credentials_;
+  std::shared_ptr<GcsTokenProvider> gcs_tokens_;
   BlockCache cache_;
   std::unique_ptr<DiskCache> disk_cache_;
 

@@ -29,9 +29,11 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
     : core_(std::move(core)),
       target_(std::make_shared<const Target>(
           Target{&core_->cache(), store, key, info,
-                 core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag),
+                 core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag + '\n' +
+                                         info.version),
                  core_->cache().block_size(), DiskTierFor(*core_, *store),
-                 DiskObject{DiskCache::Identity(store->Describe(), key, info.etag, info.size),
+                 DiskObject{DiskCache::Identity(store->Describe(), key,
+                                                info.etag + '\n' + info.version, info.size),
                             info.size}})),
       info_(target_->info),
       cache_(core_->cache()),
@@ -124,7 +126,7 @@ uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
 
 void ObjectReader::Target::Run(Fetch& fetch) const {
   auto n = ReadThroughDisk(disk, *store, key, disk_object, {fetch.offset(), fetch.length()},
-                           std::span(fetch.data(), fetch.length()), {info.etag});
+                           std::span(fetch.data(), fetch.length()), {info.etag, info.version});
   Status status = n.ok() ? Status::Ok() : n.status();
   if (n.ok() && *n != fetch.length()) {
     status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
@@ -140,8 +142,8 @@ void ObjectReader::Target::Run(Fetch& fetch) const {
 Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   const uint64_t length = out.size();
   if (length >= direct_threshold_) {
-    return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out,
-                               target_->disk ? &target_->disk_object : nullptr);
+    return core_->ParallelRead(*target_->store, target_->key, {info_.etag, info_.version}, offset,
+                               out, target_->disk ? &target_->disk_object : nullptr);
   }
   const uint64_t end = offset + length;
   uint64_t ra_from = 0, ra_to = 0;
@@ -159,8 +161,8 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
     // caller's buffer: no rounding to blocks, no fresh cache memory to fault in.
     if (!any_cached) {
       Add(stats.cache_misses, last_block - first_block + 1);
-      return core_->ParallelRead(*target_->store, target_->key, info_.etag, offset, out,
-                                 target_->disk ? &target_->disk_object : nullptr);
+      return core_->ParallelRead(*target_->store, target_->key, {info_.etag, info_.version}, offset,
+                                 out, target_->disk ? &target_->disk_object : nullptr);
     }
   }
 

@@ -269,3 +269,19 @@ def test_local_paths_work_too(tmp_path):
         assert f.read() == b"local bytes"
     with pytest.raises(FileNotFoundError):
         objectfs.stat(tmp_path / "missing")
+
+
+# -- disk cache ----------------------------------------------------------------
+
+def test_disk_cache_serves_a_second_client_without_gets(rgw, tmp_path):
+    cache = tmp_path / "cache"
+    first = objectfs.Client(**client_options(rgw, cache_dir=cache, cache_size="1G"))
+    with first.open(s3uri("big.bin")) as f:
+        data = f.read()
+    assert first.stats()["disk_bytes_written"] >= len(data) > 0
+    assert oct(os.stat(cache).st_mode & 0o777) == "0o700"
+    second = objectfs.Client(**client_options(rgw, cache_dir=str(cache)))
+    with second.open(s3uri("big.bin")) as f:
+        assert sha256(f.read()) == sha256(data)
+    stats = second.stats()
+    assert stats["get_requests"] == 0 and stats["disk_hits"] > 0, stats

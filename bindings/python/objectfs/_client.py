@@ -75,6 +75,8 @@ _OPTIONS = {
     "connect_timeout": _number,
     "read_timeout": _number,
     "ca_bundle": _string,
+    "cache_dir": lambda value, option: os.fspath(value),
+    "cache_size": parse_size,
 }
 
 
@@ -87,7 +89,8 @@ class Client:
       part_size ("8M"), memory_limit ("auto" or e.g. "2G"), max_readahead ("256M"),
       max_parallel_requests (16), max_attempts (5),
       connect_timeout (seconds, 5), read_timeout (seconds without data, 30),
-      ca_bundle (path).
+      ca_bundle (path), cache_dir (a persistent disk cache, as `objectfs --cache-dir`;
+      default OBJECTFS_CACHE_DIR), cache_size ("50G"; default 10G).
     Sizes are ints (bytes) or strings with K/M/G/T suffixes. Thread-safe.
     """
 

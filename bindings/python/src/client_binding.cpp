@@ -21,7 +21,8 @@ std::shared_ptr<Client> MakeClient(std::string endpoint_url, std::string region,
                                    bool no_sign_request, bool force_path_style, uint64_t part_size,
                                    int max_parallel_requests, uint64_t memory_limit,
                                    uint64_t max_readahead, int max_attempts, double connect_timeout,
-                                   double read_timeout, std::string ca_bundle) {
+                                   double read_timeout, std::string ca_bundle,
+                                   std::string cache_dir, uint64_t cache_size) {
   ClientOptions options;
   options.s3.endpoint_url = std::move(endpoint_url);
   options.s3.region = std::move(region);
@@ -42,6 +43,8 @@ std::shared_ptr<Client> MakeClient(std::string endpoint_url, std::string region,
       std::chrono::milliseconds(static_cast<int64_t>(std::ceil(connect_timeout * 1000)));
   options.http.low_speed_time = std::chrono::seconds(static_cast<int64_t>(read_timeout));
   options.http.ca_bundle = std::move(ca_bundle);
+  options.cache_dir = std::move(cache_dir);
+  options.cache_size = cache_size;
   return Unwrap(Client::Create(std::move(options)));
 }
 
@@ -55,7 +58,10 @@ py::dict StatsDict(const ClientStats& s) {
                   "retries"_a = s.retries, "bytes_downloaded"_a = s.bytes_downloaded,
                   "bytes_served"_a = s.bytes_served, "cache_hits"_a = s.cache_hits,
                   "cache_misses"_a = s.cache_misses, "memory_used"_a = s.memory_used,
-                  "memory_peak"_a = s.memory_peak);
+                  "memory_peak"_a = s.memory_peak, "disk_hits"_a = s.disk_hits,
+                  "disk_misses"_a = s.disk_misses, "disk_bytes_read"_a = s.disk_bytes_read,
+                  "disk_bytes_written"_a = s.disk_bytes_written,
+                  "disk_corrupt_blocks"_a = s.disk_corrupt_blocks);
 }
 
 }  // namespace
@@ -89,7 +95,7 @@ void RegisterClient(py::module_& m) {
            "connect_timeout"_a =
                std::chrono::duration<double>(defaults.http.connect_timeout).count(),
            "read_timeout"_a = static_cast<double>(defaults.http.low_speed_time.count()),
-           "ca_bundle"_a = "")
+           "ca_bundle"_a = "", "cache_dir"_a = "", "cache_size"_a = defaults.cache_size)
       .def(
           "stat",
           [](Client& client, const std::string& uri) {

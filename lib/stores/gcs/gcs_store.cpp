@@ -1,0 +1,244 @@
+#include "stores/gcs/gcs_store.hpp"
+
+#include "auth/jwt.hpp"    // Base64Decode
+#include "auth/sigv4.hpp"  // UriEncode, CanonicalQueryString
+#include "http/content_range.hpp"
+#include "stores/gcs/crc32c.hpp"
+#include "stores/gcs/gcs_json.hpp"
+
+namespace objectfs::internal {
+namespace {
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+// "http(s)://host[:port][/]" -> "http(s)://host[:port]"; "host:port" means http.
+Result<std::string> NormalizeEndpoint(std::string url, std::string_view what) {
+  if (url.find("://") == std::string::npos) url = "http://" + url;
+  while (url.ends_with("/")) url.pop_back();
+  const size_t sep = url.find("://");
+  const std::string scheme = url.substr(0, sep);
+  const std::string authority = url.substr(sep + 3);
+  if ((scheme != "http" && scheme != "https") || authority.empty() ||
+      authority.find_first_of("/?#@ ") != std::string::npos) {
+    return InvalidArgument(std::string(what) + " '" + url +
+                           "' is not http(s)://host[:port] (a GCS JSON API endpoint)");
+  }
+  return url;
+}
+
+// The crc32c value of the x-goog-hash headers ("crc32c=BASE64,md5=BASE64", one
+// header or several), or nullopt when the server sent none.
+std::optional<uint32_t> ReportedCrc32c(const HttpResponse& response) {
+  for (const auto& [name, value] : response.headers) {
+    if (name != "x-goog-hash") continue;
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      while (item.starts_with(' ')) item.remove_prefix(1);
+      if (!item.starts_with("crc32c=")) continue;
+      auto bytes = Base64Decode(item.substr(7));
+      if (!bytes.ok() || bytes->size() != 4) return std::nullopt;
+      const auto* b = reinterpret_cast<const unsigned char*>(bytes->data());
+      return uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | uint32_t{b[3]};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<GcsSettings> ResolveGcsSettings(const GcsOptions& options, const EnvLookup& env) {
+  GcsSettings settings;
+  std::string emulator = options.emulator_host;
+  std::string what = "GCS emulator host";
+  if (emulator.empty() && env) {
+    emulator = env("STORAGE_EMULATOR_HOST").value_or("");
+    what = "STORAGE_EMULATOR_HOST";
+  }
+  if (!emulator.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(settings.endpoint, NormalizeEndpoint(emulator, what));
+    settings.emulator = true;
+  } else if (!options.endpoint.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(settings.endpoint,
+                              NormalizeEndpoint(options.endpoint, "GCS endpoint"));
+  }
+  return settings;
+}
+
+GcsStore::GcsStore(std::string bucket, GcsSettings settings,
+                   std::shared_ptr<GcsTokenProvider> tokens,
+                   std::shared_ptr<HttpTransport> transport, StatsCounters* stats)
+    : bucket_(std::move(bucket)),
+      settings_(std::move(settings)),
+      tokens_(std::move(tokens)),
+      transport_(std::move(transport)),
+      stats_(stats) {}
+
+std::string GcsStore::What(const Call& call) const {
+  return call.bucket_level ? "bucket '" + bucket_ + "'"
+                           : "key " + Quoted(call.key) + " in bucket '" + bucket_ + "'";
+}
+
+Result<HttpResponse> GcsStore::Send(const Call& call) {
+  HttpRequest request;
+  request.url = settings_.endpoint + "/storage/v1/b/" + UriEncode(bucket_, true) + "/o";
+  if (!call.bucket_level) request.url += "/" + UriEncode(call.key, true);
+  if (!call.query.empty()) request.url += "?" + CanonicalQueryString(call.query);
+  request.headers = call.headers;
+  request.response_buffer = call.response_buffer;
+  if (!settings_.emulator) {
+    auto auth = tokens_->Get(std::chrono::system_clock::now());
+    if (!auth.ok()) return auth.status();
+    if (!auth->bearer_token.empty()) {
+      request.headers.emplace_back("authorization", "Bearer " + auth->bearer_token);
+    }
+  }
+  // Counted once authorized and about to go out: a request that never left is not one.
+  if (stats_ != nullptr && call.counter != StatsCounters::kNone) {
+    Add(stats_->Requests(call.counter));
+  }
+  return transport_->Send(request);
+}
+
+Status GcsStore::ErrorStatus(const Call& call, const HttpResponse& response) {
+  const long status = response.status;
+  std::string detail = "HTTP " + std::to_string(status);
+  if (std::string message = GcsErrorMessage(response.body); !message.empty()) {
+    detail += ": " + message;
+  }
+  const std::string what = What(call);
+  if (status == 404) {
+    return NotFound(what + (call.bucket_level ? " does not exist: " : " not found: ") + detail);
+  }
+  if (status == 412) {
+    return ObjectChanged(what +
+                         " changed since it was opened (generation no longer matches): " + detail);
+  }
+  if (status == 416) return OutOfRange(what + ": " + detail);
+  if (status == 401 || status == 403) {
+    const std::string source = settings_.emulator ? "none (emulator)" : tokens_->Describe();
+    return PermissionDenied("access denied to " + what + ": " + detail +
+                            " (credentials: " + source + ")");
+  }
+  if (status >= 500 || status == 429) return Unavailable(what + ": server error " + detail);
+  return InvalidArgument(what + ": request rejected: " + detail);
+}
+
+Result<ObjectInfo> GcsStore::Stat(std::string_view key) {
+  if (key.empty()) return InvalidArgument("no object key given for bucket '" + bucket_ + "'");
+  Call call;
+  call.key = std::string(key);
+  call.counter = StatsCounters::kHead;
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (response.status != 200) return ErrorStatus(call, response);
+  auto object = ParseGcsObject(response.body);
+  if (!object.ok()) return object.status().WithContext(What(call));
+  return std::move(object->info);
+}
+
+Result<size_t> GcsStore::Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                              const ReadConditions& conditions) {
+  if (range.length == 0) return size_t{0};
+  if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
+  Call call;
+  call.key = std::string(key);
+  call.query.emplace_back("alt", "media");
+  if (!conditions.version.empty()) {
+    call.query.emplace_back("generation", conditions.version);
+    call.query.emplace_back("ifGenerationMatch", conditions.version);
+  }
+  call.headers.emplace_back(
+      "range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
+  // Serve gzip-encoded objects as stored: their size and ranges are of the stored bytes.
+  call.headers.emplace_back("accept-encoding", "gzip");
+  call.response_buffer = out.first(range.length);
+  call.counter = StatsCounters::kGet;
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (stats_ != nullptr) Add(stats_->bytes_downloaded, response.buffer_bytes);
+  return CheckMediaResponse(call, range, conditions, response);
+}
+
+Result<size_t> GcsStore::CheckMediaResponse(const Call& call, ByteRange range,
+                                            const ReadConditions& conditions,
+                                            const HttpResponse& response) {
+  const std::string what = What(call);
+  const long status = response.status;
+  const bool success = status >= 200 && status < 300;
+  if (const std::string* generation = response.Header("x-goog-generation");
+      success && generation != nullptr && !conditions.version.empty() &&
+      *generation != conditions.version) {
+    return ObjectChanged(what + " changed since it was opened (generation " + *generation +
+                         ", pinned " + conditions.version + ")");
+  }
+  if (status == 404 && !conditions.version.empty()) {
+    return ObjectChanged(what + ": generation " + conditions.version +
+                         " is gone (replaced or deleted since it was opened): HTTP 404");
+  }
+  ContentRange content_range;
+  const bool has_content_range =
+      ParseContentRange(response.Header("content-range"), &content_range);
+  if (status == 416) {
+    if (has_content_range && range.offset == content_range.total) return size_t{0};
+    return OutOfRange(
+        "range starting at byte " + std::to_string(range.offset) + " is past the end of " + what +
+        (has_content_range ? " (size " + std::to_string(content_range.total) + ")" : ""));
+  }
+  uint64_t total = 0;
+  if (status == 200) {
+    total = response.buffer_bytes;  // the whole object
+    if (range.offset != 0) {
+      // Some servers (the firebase emulator) answer an unsatisfiable range with
+      // the whole object instead of 416.
+      if (total == range.offset) return size_t{0};
+      if (total < range.offset) {
+        return OutOfRange("range starting at byte " + std::to_string(range.offset) +
+                          " is past the end of " + what + " (size " + std::to_string(total) + ")");
+      }
+      return DataLoss("server ignored the Range header for " + what);
+    }
+  } else if (status == 206) {
+    if (!has_content_range || content_range.start != range.offset ||
+        content_range.end - content_range.start + 1 != response.buffer_bytes) {
+      return DataLoss("media download of " + what + ": body does not match Content-Range (" +
+                      std::to_string(response.buffer_bytes) + " bytes received)");
+    }
+    // Fewer bytes than asked are only valid when the object ends there.
+    if (response.buffer_bytes < range.length && content_range.end + 1 != content_range.total) {
+      return DataLoss("media download of " + what + ": short body");
+    }
+    total = content_range.total;
+  } else {
+    return ErrorStatus(call, response);
+  }
+  // A read of the whole object can be checked against its CRC-32C at no extra request.
+  if (range.offset == 0 && response.buffer_bytes == total) {
+    if (auto expected = ReportedCrc32c(response)) {
+      const uint32_t actual = Crc32c(call.response_buffer.first(response.buffer_bytes));
+      if (actual != *expected) {
+        return DataLoss("media download of " + what + ": CRC-32C mismatch (the server reported " +
+                        std::to_string(*expected) + ", the bytes hash to " +
+                        std::to_string(actual) + ")");
+      }
+    }
+  }
+  return response.buffer_bytes;
+}
+
+Result<ListPage> GcsStore::List(const ListRequest& request) {
+  Call call;
+  call.bucket_level = true;
+  if (!request.prefix.empty()) call.query.emplace_back("prefix", request.prefix);
+  if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
+  if (!request.page_token.empty()) call.query.emplace_back("pageToken", request.page_token);
+  call.query.emplace_back("maxResults", std::to_string(request.max_keys));
+  call.counter = StatsCounters::kList;
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (response.status != 200) return ErrorStatus(call, response);
+  auto page = ParseGcsObjectList(response.body);
+  if (!page.ok()) return page.status().WithContext(What(call));
+  return page;
+}
+
+}  // namespace objectfs::internal
