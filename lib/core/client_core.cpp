@@ -4,9 +4,12 @@
 
 #include <condition_variable>
 
+#include "auth/azure_credentials.hpp"
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
+#include "stores/azure/azure_store.hpp"
 #include "stores/file/file_store.hpp"
+#include "stores/http/http_store.hpp"
 #include "stores/s3/s3_store.hpp"
 
 namespace objectfs::internal {
@@ -57,6 +60,24 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
     OBJECTFS_ASSIGN_OR_RETURN(S3Settings settings, ResolveS3Settings(options_.s3, env_));
     return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
         uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
+  }
+  if (uri.scheme == "az") {
+    OBJECTFS_ASSIGN_OR_RETURN(AzureCredentials creds,
+                              ResolveAzureCredentials(options_.azure, env_));
+    return std::shared_ptr<ObjectStore>(
+        std::make_shared<AzureStore>(uri.bucket, std::move(creds), transport_, &stats_));
+  }
+  if (uri.scheme == "https" || uri.scheme == "http") {
+    // https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB is Azure, with keys
+    // "CONTAINER/BLOB"; every other URL is a plain HTTP(S) object.
+    if (std::string account = AzureAccountFromHost(uri.bucket); !account.empty()) {
+      AzureCredentials creds = CredentialsForAccountHost(
+          ResolveAzureCredentials(options_.azure, env_), account, uri.bucket);
+      return std::shared_ptr<ObjectStore>(
+          std::make_shared<AzureStore>("", std::move(creds), transport_, &stats_));
+    }
+    return std::shared_ptr<ObjectStore>(
+        std::make_shared<HttpStore>(uri.scheme + "://" + uri.bucket, transport_, &stats_));
   }
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }
