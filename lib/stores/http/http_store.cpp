@@ -134,10 +134,9 @@ Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<
   const std::string url = UrlForMessages(key);
   if (!sent.ok() && sent.status().code() == StatusCode::kDataLoss) {
     // The body outgrew the range: a server that ignores Range sends it all.
-    return DataLoss(url +
-                    ": the server sent more than the requested range (does it ignore "
-                    "Range, answering 200 instead of 206?): " +
-                    sent.status().message());
+    return DataLoss(url + ": the server ignores Range: it sent more than the " +
+                    std::to_string(range.length) +
+                    " bytes asked for (expected 206 Partial Content)");
   }
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
   if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
