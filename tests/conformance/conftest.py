@@ -44,8 +44,9 @@ def dataset(capabilities):
     }
     if "dotdot_keys" in capabilities:
         data["dots/../up.txt"] = b"a key with a literal .. segment\n"
-    for i in range(MANY):
-        data[f"many/k{i:04d}"] = f"many object {i}\n".encode()
+    if "list" in capabilities:
+        for i in range(MANY):
+            data[f"many/k{i:04d}"] = f"many object {i}\n".encode()
     return data
 
 
@@ -153,7 +154,8 @@ def backend(request, tmp_path_factory):
     server = module.start(workdir)
     try:
         data = dataset(module.CAPABILITIES)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        # put() runs on PUT_THREADS threads when the module says it is thread-safe.
+        with concurrent.futures.ThreadPoolExecutor(getattr(module, "PUT_THREADS", 1)) as pool:
             list(pool.map(lambda item: server.put(*item), data.items()))
         home = workdir / "home"
         home.mkdir()

@@ -12,6 +12,7 @@ import azure_blob  # noqa: E402
 
 NAME = "azure"
 CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount"}
+PUT_THREADS = 8  # put() is thread-safe
 CONTAINER = "conformance"
 
 

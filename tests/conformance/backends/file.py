@@ -2,6 +2,7 @@
 
 NAME = "file"
 CAPABILITIES = {"list"}
+PUT_THREADS = 8  # put() is thread-safe
 
 
 class Backend:

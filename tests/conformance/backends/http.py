@@ -9,6 +9,7 @@ SERVERS = pathlib.Path(__file__).resolve().parents[2] / "servers"
 
 NAME = "http"
 CAPABILITIES = set()
+PUT_THREADS = 8  # put() is thread-safe
 
 
 class Backend:

@@ -12,6 +12,7 @@ import s3_fixtures  # noqa: E402
 
 NAME = "s3"
 CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount"}
+PUT_THREADS = 8  # put() is thread-safe
 BUCKET = "conformance"
 
 
