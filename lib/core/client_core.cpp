@@ -71,8 +71,12 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
     // https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB is Azure, with keys
     // "CONTAINER/BLOB"; every other URL is a plain HTTP(S) object.
     if (std::string account = AzureAccountFromHost(uri.bucket); !account.empty()) {
-      AzureCredentials creds = CredentialsForAccountHost(
-          ResolveAzureCredentials(options_.azure, env_), account, uri.bucket);
+      Result<AzureCredentials> resolved = ResolveAzureCredentials(options_.azure, env_);
+      // No account configured is fine (anonymous); a broken configuration is not.
+      if (!resolved.ok() && resolved.status().code() != StatusCode::kNotFound) {
+        return resolved.status();
+      }
+      AzureCredentials creds = CredentialsForAccountHost(std::move(resolved), account, uri.bucket);
       return std::shared_ptr<ObjectStore>(
           std::make_shared<AzureStore>("", std::move(creds), transport_, &stats_));
     }
