@@ -32,6 +32,13 @@ def test_stat_size_and_etag(backend, key):
     assert stat(backend, key)["etag"] == first["etag"], "ETag changed between two stats"
 
 
+def test_cp_to_a_local_file(backend, tmp_path):
+    key = "dir/sub/b.bin"
+    target = tmp_path / "copy.bin"
+    backend.ok("--part-size", "1M", "cp", backend.uri(key), str(target))
+    assert target.read_bytes() == backend.data[key]
+
+
 @pytest.mark.parametrize("key", SAMPLE_KEYS)
 def test_cat_whole_object(backend, key):
     out = backend.ok("cat", backend.uri(key)).stdout
