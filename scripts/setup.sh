@@ -15,7 +15,7 @@ packages=(
   # the Python package: its tests and pip install (setuptools drives CMake)
   python3-numpy python3-torch python3-setuptools python3-wheel python3-pip
   # real servers the tests start on 127.0.0.1
-  radosgw ceph-mon ceph-osd nginx-light
+  radosgw ceph-mon ceph-osd nginx-light nodejs
 )
 
 missing=()
@@ -29,6 +29,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Emulators from npm for the conformance suite: Azurite (Azure Blob) and
+# firebase-tools (GCS), under one prefix the test scripts know.
+install_node_servers() {
+  local prefix=${OBJECTFS_NODE_PREFIX:-$HOME/.cache/objectfs/node}
+  if [ -x "$prefix/node_modules/.bin/azurite-blob" ] && [ -d "$prefix/node_modules/firebase-tools/lib" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    # Debian's nodejs ships npm separately (NodeSource's bundles it).
+    local sudo_cmd=()
+    [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends npm
+  fi
+  echo "setup: npm install azurite firebase-tools into $prefix"
+  mkdir -p "$prefix"
+  npm install --no-audit --no-fund --prefix "$prefix" azurite@3 firebase-tools@15
+}
+install_node_servers
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build

@@ -48,6 +48,17 @@ struct GcsOptions {
   bool anonymous = false;  // public buckets: no Authorization header
 };
 
+// Azure Blob. Empty fields fall back to AZURE_STORAGE_CONNECTION_STRING, then
+// AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY or AZURE_STORAGE_SAS_TOKEN.
+struct AzureOptions {
+  std::string connection_string;  // "AccountName=...;AccountKey=...;BlobEndpoint=..."
+  std::string account;            // storage account name
+  std::string account_key;        // base64 SharedKey; wins over sas_token
+  std::string sas_token;          // "sv=...&sig=...", with or without the leading '?'
+  std::string endpoint_url;       // blob endpoint, e.g. http://127.0.0.1:10000/devstoreaccount1
+  bool anonymous = false;         // unsigned requests (public containers)
+};
+
 struct ReadOptions {
   uint64_t part_size = 8ull << 20;  // bytes per ranged GET
   int max_parallel_requests = 16;   // ranged GETs in flight per Client
@@ -66,6 +77,7 @@ struct ReadOptions {
 struct ClientOptions {
   S3Options s3;
   GcsOptions gcs;
+  AzureOptions azure;
   HttpOptions http;
   ReadOptions read;
   // Persistent disk cache shared by every process using the same directory

@@ -6,16 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "auth/base64.hpp"
 #include "objectfs/status.hpp"
 
 namespace objectfs::internal {
 
 // Base64url without padding (RFC 7515 section 2).
 std::string Base64UrlEncode(std::string_view bytes);
-
-// Standard base64 (with padding) in and out; decoding rejects malformed input.
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
 
 // "BASE64URL(header).BASE64URL(claims).BASE64URL(RSASSA-PKCS1-v1_5-SHA256 signature)".
 // PKCS#1 v1.5 is deterministic, so the same inputs always give the same token.

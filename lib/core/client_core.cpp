@@ -4,10 +4,13 @@
 
 #include <condition_variable>
 
+#include "auth/azure_credentials.hpp"
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
+#include "stores/azure/azure_store.hpp"
 #include "stores/file/file_store.hpp"
 #include "stores/gcs/gcs_store.hpp"
+#include "stores/http/http_store.hpp"
 #include "stores/s3/s3_store.hpp"
 
 namespace objectfs::internal {
@@ -83,6 +86,28 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
     OBJECTFS_ASSIGN_OR_RETURN(GcsSettings settings, ResolveGcsSettings(options_.gcs, env_));
     return std::shared_ptr<ObjectStore>(std::make_shared<GcsStore>(
         uri.bucket, std::move(settings), gcs_tokens_, transport_, &stats_));
+  }
+  if (uri.scheme == "az") {
+    OBJECTFS_ASSIGN_OR_RETURN(AzureCredentials creds,
+                              ResolveAzureCredentials(options_.azure, env_));
+    return std::shared_ptr<ObjectStore>(
+        std::make_shared<AzureStore>(uri.bucket, std::move(creds), transport_, &stats_));
+  }
+  if (uri.scheme == "https" || uri.scheme == "http") {
+    // https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB is Azure, with keys
+    // "CONTAINER/BLOB"; every other URL is a plain HTTP(S) object.
+    if (std::string account = AzureAccountFromHost(uri.bucket); !account.empty()) {
+      Result<AzureCredentials> resolved = ResolveAzureCredentials(options_.azure, env_);
+      // No account configured is fine (anonymous); a broken configuration is not.
+      if (!resolved.ok() && resolved.status().code() != StatusCode::kNotFound) {
+        return resolved.status();
+      }
+      AzureCredentials creds = CredentialsForAccountHost(std::move(resolved), account, uri.bucket);
+      return std::shared_ptr<ObjectStore>(
+          std::make_shared<AzureStore>("", std::move(creds), transport_, &stats_));
+    }
+    return std::shared_ptr<ObjectStore>(
+        std::make_shared<HttpStore>(uri.scheme + "://" + uri.bucket, transport_, &stats_));
   }
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }

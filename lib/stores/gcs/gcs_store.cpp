@@ -177,8 +177,10 @@ Result<size_t> GcsStore::CheckMediaResponse(const Call& call, ByteRange range,
                          " is gone (replaced or deleted since it was opened): HTTP 404");
   }
   ContentRange content_range;
+  // Every check below needs the object size: a "*" total counts as malformed.
   const bool has_content_range =
-      ParseContentRange(response.Header("content-range"), &content_range);
+      ParseContentRange(response.Header("content-range"), &content_range) &&
+      content_range.has_total;
   if (status == 416) {
     if (has_content_range && range.offset == content_range.total) return size_t{0};
     return OutOfRange(

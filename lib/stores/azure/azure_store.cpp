@@ -1,0 +1,186 @@
+#include "stores/azure/azure_store.hpp"
+
+#include "auth/azure_shared_key.hpp"
+#include "auth/sigv4.hpp"  // UriEncode
+#include "http/content_range.hpp"
+#include "stores/azure/azure_xml.hpp"
+#include "stores/s3/s3_xml.hpp"  // ParseHttpDate
+
+namespace objectfs::internal {
+namespace {
+
+std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+}  // namespace
+
+AzureStore::AzureStore(std::string container, AzureCredentials credentials,
+                       std::shared_ptr<HttpTransport> transport, StatsCounters* stats)
+    : container_(std::move(container)),
+      credentials_(std::move(credentials)),
+      transport_(std::move(transport)),
+      stats_(stats) {
+  const std::string& endpoint = credentials_.blob_endpoint;
+  const size_t authority = endpoint.find("://") + 3;
+  const size_t path = endpoint.find('/', authority);
+  origin_ = endpoint.substr(0, path);
+  base_path_ = path == std::string::npos ? "" : endpoint.substr(path);
+}
+
+std::string AzureStore::Describe() const {
+  return container_.empty() ? credentials_.blob_endpoint : "az://" + container_;
+}
+
+Result<AzureStore::Call> AzureStore::CallFor(std::string_view key) const {
+  Call call;
+  if (!container_.empty()) {
+    call.container = container_;
+    call.blob = std::string(key);
+  } else {
+    const size_t slash = key.find('/');
+    call.container = std::string(key.substr(0, slash));
+    if (slash != std::string_view::npos) call.blob = std::string(key.substr(slash + 1));
+    if (call.container.empty()) {
+      return InvalidArgument("expected " + credentials_.blob_endpoint +
+                             "/CONTAINER/BLOB, got no container");
+    }
+  }
+  return call;
+}
+
+Result<HttpResponse> AzureStore::Send(const Call& call) {
+  std::string path = base_path_ + "/" + UriEncode(call.container, true);
+  if (!call.blob.empty()) path += "/" + UriEncode(call.blob, false);
+  std::string query;
+  for (const auto& [name, value] : call.query) {
+    query += (query.empty() ? "" : "&") + UriEncode(name, true) + "=" + UriEncode(value, true);
+  }
+  if (!credentials_.sas_token.empty() && credentials_.account_key.empty()) {
+    query += (query.empty() ? "" : "&") + credentials_.sas_token;
+  }
+  HttpRequest request;
+  request.method = call.method;
+  request.url = origin_ + path + (query.empty() ? "" : "?" + query);
+  request.response_buffer = call.response_buffer;
+  Headers headers = call.headers;
+  headers.emplace_back("x-ms-version", kApiVersion);
+  if (!credentials_.account_key.empty()) {
+    AzureSignRequest to_sign{call.method, credentials_.account, path, call.query,
+                             std::move(headers)};
+    request.headers = SignAzureSharedKey(std::move(to_sign), credentials_.account_key,
+                                         std::chrono::system_clock::now());
+  } else {
+    request.headers = std::move(headers);
+  }
+  if (stats_ != nullptr && call.counter != StatsCounters::kNone)
+    Add(stats_->Requests(call.counter));
+  return transport_->Send(request);
+}
+
+Status AzureStore::ErrorStatus(const Call& call, const HttpResponse& response) const {
+  AzureError error = ParseAzureError(response.body);
+  // HEAD responses have no body; the code travels in a header.
+  if (const std::string* code = response.Header("x-ms-error-code")) error.code = *code;
+  const long status = response.status;
+  std::string detail = error.code.empty() ? "HTTP " + std::to_string(status)
+                                          : error.code + " (HTTP " + std::to_string(status) + ")";
+  if (!error.message.empty()) detail += ": " + error.message;
+  const std::string container =
+      "container " + Quoted(call.container) + " of account " + Quoted(credentials_.account);
+  const std::string what =
+      call.blob.empty() ? container : "blob " + Quoted(call.blob) + " in " + container;
+  const std::string& code = error.code;
+  if (code == "ContainerNotFound") return NotFound(container + " does not exist: " + detail);
+  if (code == "BlobNotFound" || status == 404) return NotFound(what + " not found: " + detail);
+  if (code == "ConditionNotMet" || status == 412) {
+    return ObjectChanged(what + " changed since it was opened (ETag no longer matches): " + detail);
+  }
+  if (code == "InvalidRange" || status == 416) return OutOfRange(what + ": " + detail);
+  if (status == 401 || status == 403) {
+    return PermissionDenied("access denied to " + what + ": " + detail + " (credentials from " +
+                            credentials_.source + ")");
+  }
+  if (status >= 500 || status == 429) return Unavailable(what + ": server error " + detail);
+  return InvalidArgument(what + ": request rejected: " + detail);
+}
+
+Result<ObjectInfo> AzureStore::Stat(std::string_view key) {
+  OBJECTFS_ASSIGN_OR_RETURN(Call call, CallFor(key));
+  if (call.blob.empty()) {
+    return InvalidArgument("no blob name given for container " + Quoted(call.container));
+  }
+  call.method = "HEAD";
+  call.counter = StatsCounters::kHead;
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (response.status < 200 || response.status >= 300) return ErrorStatus(call, response);
+  ObjectInfo info;
+  info.key = std::string(key);
+  const std::string* length = response.Header("content-length");
+  if (length == nullptr) {
+    return DataLoss("Get Blob Properties " + Quoted(call.blob) + ": no Content-Length");
+  }
+  info.size = std::strtoull(length->c_str(), nullptr, 10);
+  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
+  if (const std::string* modified = response.Header("last-modified")) {
+    info.mtime = ParseHttpDate(*modified);
+  }
+  return info;
+}
+
+Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                                const ReadConditions& conditions) {
+  if (range.length == 0) return size_t{0};
+  if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
+  OBJECTFS_ASSIGN_OR_RETURN(Call call, CallFor(key));
+  call.headers.emplace_back("x-ms-range", "bytes=" + std::to_string(range.offset) + "-" +
+                                              std::to_string(range.end() - 1));
+  if (!conditions.if_match.empty()) call.headers.emplace_back("If-Match", conditions.if_match);
+  call.response_buffer = out.first(range.length);
+  call.counter = StatsCounters::kGet;
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
+  const std::string what =
+      "Get Blob " + Quoted(call.blob) + " in container " + Quoted(call.container);
+
+  if (response.status == 416) {
+    // Azure's 416 carries no size: ask for it, so offset == size reads as empty.
+    Result<ObjectInfo> info = Stat(key);
+    if (info.ok() && info->size == range.offset) return size_t{0};
+    return OutOfRange("range starting at byte " + std::to_string(range.offset) +
+                      " is past the end of blob " + Quoted(call.blob) +
+                      (info.ok() ? " (size " + std::to_string(info->size) + ")" : ""));
+  }
+  if (response.status == 200) {
+    // The whole blob came back: acceptable only when we asked from byte 0.
+    if (range.offset != 0) return DataLoss(what + ": server ignored x-ms-range");
+    return response.buffer_bytes;
+  }
+  if (response.status != 206) return ErrorStatus(call, response);
+  OBJECTFS_RETURN_IF_ERROR(
+      CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, what));
+  return response.buffer_bytes;
+}
+
+Result<ListPage> AzureStore::List(const ListRequest& request) {
+  std::string prefix = request.prefix;
+  std::string name_prefix;  // put back in front of names for account-level stores
+  Call call;
+  if (container_.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(call, CallFor(request.prefix));
+    prefix = call.blob;
+    call.blob.clear();
+    name_prefix = call.container + "/";
+  } else {
+    call.container = container_;
+  }
+  call.query = {
+      {"restype", "container"}, {"comp", "list"}, {"maxresults", std::to_string(request.max_keys)}};
+  if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
+  if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
+  if (!request.page_token.empty()) call.query.emplace_back("marker", request.page_token);
+  call.counter = StatsCounters::kList;
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (response.status != 200) return ErrorStatus(call, response);
+  return ParseListBlobs(response.body, name_prefix);
+}
+
+}  // namespace objectfs::internal

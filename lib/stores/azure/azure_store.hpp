@@ -1,0 +1,58 @@
+// Azure Blob store: Get Blob Properties, ranged Get Blob pinned with If-Match,
+// List Blobs. Requests are SharedKey-signed, carry a SAS token, or go anonymous.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/azure_credentials.hpp"
+#include "core/stats.hpp"
+#include "http/transport.hpp"
+#include "objectfs/store.hpp"
+
+namespace objectfs::internal {
+
+class AzureStore : public ObjectStore {
+ public:
+  // The x-ms-version sent with every request.
+  static constexpr const char* kApiVersion = "2021-08-06";
+
+  // `container` empty: an account-level store (https://ACCOUNT.blob.core.windows.net
+  // URIs) whose keys are "CONTAINER/BLOB". Thread-safe.
+  AzureStore(std::string container, AzureCredentials credentials,
+             std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
+
+  std::string Describe() const override;
+  Result<ObjectInfo> Stat(std::string_view key) override;
+  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                      const ReadConditions& conditions) override;
+  Result<ListPage> List(const ListRequest& request) override;
+
+ private:
+  struct Call {
+    std::string method = "GET";
+    std::string container;
+    std::string blob;  // empty for container-level requests
+    std::vector<std::pair<std::string, std::string>> query;
+    Headers headers;
+    std::span<std::byte> response_buffer;
+    StatsCounters::RequestKind counter = StatsCounters::kNone;
+  };
+
+  // Splits a key into container and blob name.
+  Result<Call> CallFor(std::string_view key) const;
+  Result<HttpResponse> Send(const Call& call);
+  // A non-2xx response as a Status naming the blob or container, the HTTP
+  // status, the server's error code and message and, for access errors, the
+  // credential source (never the key).
+  Status ErrorStatus(const Call& call, const HttpResponse& response) const;
+
+  const std::string container_;
+  const AzureCredentials credentials_;
+  std::shared_ptr<HttpTransport> transport_;
+  StatsCounters* stats_;
+  std::string origin_;     // scheme://host[:port]
+  std::string base_path_;  // "" or "/ACCOUNT" for path-style (emulator) endpoints
+};
+
+}  // namespace objectfs::internal

@@ -1,0 +1,46 @@
+#include "stores/azure/azure_xml.hpp"
+
+#include <pugixml.hpp>
+
+#include "stores/s3/s3_xml.hpp"  // ParseHttpDate
+
+namespace objectfs::internal {
+
+AzureError ParseAzureError(std::string_view body) {
+  AzureError error;
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size())) return error;
+  pugi::xml_node root = doc.child("Error");
+  error.code = root.child_value("Code");
+  error.message = root.child_value("Message");
+  error.message = error.message.substr(0, error.message.find('\n'));
+  return error;
+}
+
+Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_prefix) {
+  pugi::xml_document doc;
+  const pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
+  pugi::xml_node root = doc.child("EnumerationResults");
+  if (!parsed || !root) {
+    return DataLoss("List Blobs: response is not an EnumerationResults document");
+  }
+  ListPage page;
+  pugi::xml_node blobs = root.child("Blobs");
+  for (pugi::xml_node blob : blobs.children("Blob")) {
+    ObjectInfo info;
+    info.key = std::string(name_prefix) + blob.child_value("Name");
+    pugi::xml_node props = blob.child("Properties");
+    info.size = std::strtoull(props.child_value("Content-Length"), nullptr, 10);
+    info.etag = props.child_value("Etag");
+    if (!info.etag.empty() && info.etag.front() != '"') info.etag = '"' + info.etag + '"';
+    info.mtime = ParseHttpDate(props.child_value("Last-Modified"));
+    page.objects.push_back(std::move(info));
+  }
+  for (pugi::xml_node prefix : blobs.children("BlobPrefix")) {
+    page.common_prefixes.push_back(std::string(name_prefix) + prefix.child_value("Name"));
+  }
+  page.next_page_token = root.child_value("NextMarker");
+  return page;
+}
+
+}  // namespace objectfs::internal

@@ -1,0 +1,177 @@
+#include "stores/http/http_store.hpp"
+
+#include <string_view>
+
+#include "http/content_range.hpp"
+#include "stores/s3/s3_xml.hpp"  // ParseHttpDate
+
+namespace objectfs::internal {
+
+std::string EncodeUrlPathAndQuery(std::string_view path_and_query) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  static constexpr std::string_view kUnsafe = " \"<>\\^`{|}";
+  std::string out;
+  out.reserve(path_and_query.size());
+  for (unsigned char c : path_and_query) {
+    if (c <= 0x20 || c >= 0x7f || kUnsafe.find(static_cast<char>(c)) != std::string_view::npos) {
+      out += '%';
+      out += kDigits[c >> 4];
+      out += kDigits[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+HttpStore::HttpStore(std::string origin, std::shared_ptr<HttpTransport> transport,
+                     StatsCounters* stats)
+    : origin_(std::move(origin)), transport_(std::move(transport)), stats_(stats) {}
+
+std::string HttpStore::UrlFor(std::string_view key) const {
+  return origin_ + "/" + EncodeUrlPathAndQuery(key);
+}
+
+std::string HttpStore::UrlForMessages(std::string_view key) const {
+  return origin_ + "/" + std::string(key.substr(0, key.find('?')));
+}
+
+Status HttpStore::ErrorStatus(std::string_view key, const HttpResponse& response) const {
+  const long status = response.status;
+  const std::string url = UrlForMessages(key);
+  const std::string http = "HTTP " + std::to_string(status);
+  if (status == 404 || status == 410) return NotFound(url + " not found (" + http + ")");
+  if (status == 412) {
+    return ObjectChanged(url + " changed since it was opened (ETag no longer matches, " + http +
+                         ")");
+  }
+  if (status == 401 || status == 403) {
+    return PermissionDenied("access denied to " + url + " (" + http +
+                            "; HTTP(S) URLs are fetched without credentials)");
+  }
+  if (status >= 500 || status == 429) return Unavailable(url + ": server error " + http);
+  return InvalidArgument(url + ": request rejected (" + http + ")");
+}
+
+Result<ObjectInfo> HttpStore::StatWithGet(std::string_view key) {
+  HttpRequest request;
+  request.url = UrlFor(key);
+  request.headers.emplace_back("Range", "bytes=0-0");
+  std::byte one[1];
+  request.response_buffer = one;
+  if (stats_) Add(stats_->Requests(StatsCounters::kGet));
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, transport_->Send(request));
+  ObjectInfo info;
+  info.key = std::string(key);
+  ContentRange content_range;
+  if (response.status == 206 &&
+      ParseContentRange(response.Header("content-range"), &content_range) &&
+      content_range.has_total) {
+    info.size = content_range.total;
+  } else if (response.status == 416 &&
+             ParseContentRange(response.Header("content-range"), &content_range) &&
+             content_range.has_total && content_range.total == 0) {
+    info.size = 0;  // "bytes */0": an empty object has no byte 0
+  } else if (response.status >= 200 && response.status < 300) {
+    return InvalidArgument(UrlForMessages(key) + ": the server ignores Range requests (HTTP " +
+                           std::to_string(response.status) +
+                           " instead of 206 Partial Content), so it cannot be read in parts");
+  } else {
+    return ErrorStatus(key, response);
+  }
+  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
+  if (const std::string* modified = response.Header("last-modified")) {
+    info.mtime = ParseHttpDate(*modified);
+  }
+  return info;
+}
+
+Result<ObjectInfo> HttpStore::Stat(std::string_view key) {
+  HttpRequest request;
+  request.method = "HEAD";
+  request.url = UrlFor(key);
+  if (stats_) Add(stats_->Requests(StatsCounters::kHead));
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, transport_->Send(request));
+  const std::string* length = response.Header("content-length");
+  // Some servers (presigned URLs signed for GET, minimal servers) refuse HEAD
+  // or omit the length: the first byte's Content-Range tells the size too.
+  if (response.status == 403 || response.status == 405 || response.status == 501 ||
+      (response.status >= 200 && response.status < 300 && length == nullptr)) {
+    return StatWithGet(key);
+  }
+  if (response.status < 200 || response.status >= 300) return ErrorStatus(key, response);
+  const std::string* accept_ranges = response.Header("accept-ranges");
+  if (accept_ranges != nullptr && *accept_ranges == "none") {
+    return InvalidArgument(UrlForMessages(key) +
+                           ": the server does not accept Range requests (Accept-Ranges: none)");
+  }
+  ObjectInfo info;
+  info.key = std::string(key);
+  info.size = std::strtoull(length->c_str(), nullptr, 10);
+  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
+  if (const std::string* modified = response.Header("last-modified")) {
+    info.mtime = ParseHttpDate(*modified);
+  }
+  return info;
+}
+
+Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                               const ReadConditions& conditions) {
+  if (range.length == 0) return size_t{0};
+  if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
+  HttpRequest request;
+  request.url = UrlFor(key);
+  request.headers.emplace_back(
+      "Range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
+  // If-Match needs a strong ETag; a weak one is compared on the response instead.
+  const bool weak = conditions.if_match.starts_with("W/");
+  if (!conditions.if_match.empty() && !weak) {
+    request.headers.emplace_back("If-Match", conditions.if_match);
+  }
+  request.response_buffer = out.first(range.length);
+  if (stats_) Add(stats_->Requests(StatsCounters::kGet));
+  Result<HttpResponse> sent = transport_->Send(request);
+  const std::string url = UrlForMessages(key);
+  if (!sent.ok() && sent.status().code() == StatusCode::kDataLoss) {
+    // The body outgrew the range: a server that ignores Range sends it all.
+    return DataLoss(url + ": the server ignores Range: it sent more than the " +
+                    std::to_string(range.length) +
+                    " bytes asked for (expected 206 Partial Content)");
+  }
+  OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
+  if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
+
+  if (response.status == 416) {
+    ContentRange content_range;
+    if (ParseContentRange(response.Header("content-range"), &content_range) &&
+        content_range.has_total && content_range.total == range.offset) {
+      return size_t{0};
+    }
+    return OutOfRange("range starting at byte " + std::to_string(range.offset) +
+                      " is past the end of " + url);
+  }
+  if (response.status == 200) {
+    // Only fine when the whole object is what we asked for (the body fit).
+    if (range.offset != 0) {
+      return DataLoss(url + ": the server ignored the Range header (HTTP 200 instead of 206)");
+    }
+  } else if (response.status != 206) {
+    return ErrorStatus(key, response);
+  } else {
+    OBJECTFS_RETURN_IF_ERROR(
+        CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, url));
+  }
+  const std::string* etag = response.Header("etag");
+  if (!conditions.if_match.empty() && etag != nullptr && *etag != conditions.if_match) {
+    return ObjectChanged(url + " changed since it was opened (ETag " + conditions.if_match +
+                         " is now " + *etag + ")");
+  }
+  return response.buffer_bytes;
+}
+
+Result<ListPage> HttpStore::List(const ListRequest& request) {
+  return Unimplemented("listing is not available for " + origin_ + "/" + request.prefix +
+                       ": plain HTTP(S) servers have no listing; name a full object URL");
+}
+
+}  // namespace objectfs::internal
