@@ -26,6 +26,8 @@ from xml.sax.saxutils import escape
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIB = 1 << 30
+REF_NAMES = {"pagecache": "local cat, page cache", "diskcold": "local cat, cold disk",
+             "api": "local pread"}
 
 
 def free_port():
@@ -135,9 +137,9 @@ def table(rows_tsv, out_md, title_file):
     """Rows: key, client, server, workload, kind, seconds, bytes, gets, log_gets, rss_kib, notes.
 
     kind: "limit" (a parallel-curl row: candidate for the server's limit), "seq" (other
-    throughput rows), "random" (random reads; seconds is the loop time), "warm-limit" (cat
-    of a local file from the page cache) and "warm" (a re-read from a warm cache: its ratio
-    is to the fastest warm-limit row), "meta" (a metadata walk: no MB/s). A row key may
+    throughput rows), "random" (random reads; seconds is the loop time), "ref:GROUP" (a
+    local-file reference) and "vs:GROUP" (its ratio is to the fastest ref:GROUP row, e.g. a
+    re-read from a warm cache), "meta" (a metadata walk: no MB/s). A row key may
     appear several times (repeated runs): the fastest run is shown, RSS is the max.
     seconds "FAILED" marks a failed run (notes say why).
     """
@@ -173,14 +175,18 @@ def table(rows_tsv, out_md, title_file):
             mbps = int(r["bytes"]) / r["s"] / 1e6
             limit[r["server"]] = max(limit.get(r["server"], 0), mbps)
 
-    local_cat = max((int(r["bytes"]) / r["s"] / 1e6 for r in best.values()
-                     if r["kind"] == "warm-limit" and r["s"] > 0), default=0)
+    # "ref:GROUP" rows are the reference of the "vs:GROUP" rows (e.g. a local-file read).
+    refs = {}
+    for r in best.values():
+        if r["kind"].startswith("ref:") and r["s"] > 0:
+            group = r["kind"][4:]
+            refs[group] = max(refs.get(group, 0), int(r["bytes"]) / r["s"] / 1e6)
 
     lines = []
     with open(title_file, encoding="utf-8") as f:
         lines.append(f.read().rstrip("\n"))
     lines.append("")
-    lines.append("| client | server | workload | seconds | MB/s | ratio to parallel-curl limit "
+    lines.append("| client | server | workload | seconds | MB/s | ratio (to the parallel-curl limit unless noted) "
                  "| GET requests per GiB | peak RSS MiB | notes |")
     lines.append("|---|---|---|---:|---:|---:|---:|---:|---|")
     for k in order:
@@ -195,8 +201,10 @@ def table(rows_tsv, out_md, title_file):
         mbps = nbytes / s / 1e6 if s > 0 else 0.0
         if r["kind"] in ("random", "meta"):
             ratio = "-"
-        elif r["kind"] in ("warm", "warm-limit"):
-            ratio = fnum(mbps / local_cat, 2) + " (to local cat)" if local_cat else "-"
+        elif r["kind"].startswith(("ref:", "vs:")):
+            group = r["kind"].split(":", 1)[1]
+            ref = refs.get(group)
+            ratio = f"{fnum(mbps / ref, 2)} (to {REF_NAMES.get(group, group)})" if ref else "-"
         else:
             lim = limit.get(r["server"])
             ratio = fnum(mbps / lim, 2) if lim else "-"

@@ -303,6 +303,9 @@ for key in "${KEYS[@]}"; do
     SHA[$key]=$(cat "$WORK/sha.$key")
     [[ ${SHA[$key]} =~ ^[0-9a-f]{64}$ ]] || die "no sha256 for $key"
 done
+# shellcheck source=bench/loader_rows.sh
+. "$REPO/bench/loader_rows.sh"
+model_setup
 chmod 644 "$DATA/www/$BUCKET"/*
 $UTIL list-xml "$DATA/www" "$BUCKET" "$WORK/nginx/list/$BUCKET.xml" || die "list-xml failed"
 chmod 644 "$WORK/nginx/list/$BUCKET.xml"
@@ -333,7 +336,7 @@ log "data ready: big.bin sha256 ${SHA[big.bin]:0:16}..., ETag on RGW $(cat "$WOR
 # ---------------------------------------------------------------- clients
 BIN=$WORK/bin  # snapshot of the binaries: others may rebuild build/ meanwhile
 mkdir -p "$BIN"
-cp "$REPO/build/objectfs" "$REPO/build/bench/random_read" "$BIN/"
+cp "$REPO/build/objectfs" "$REPO/build/bench/random_read" "$REPO/build/bench/disk_cache_read" "$BIN/"
 HAVE_MEMLIMIT=0
 "$BIN/objectfs" --help 2>&1 | grep -q -- '--memory-limit' && HAVE_MEMLIMIT=1
 
@@ -679,6 +682,8 @@ for server in "${SERVERS[@]}"; do
     random_reads "$server" raw 1
 done
 local_cat 1
+python_load_rows
+disk_cache_rows
 tree_ls objectfs
 if ((!SKIP_PEERS)); then
     tree_ls s3fs

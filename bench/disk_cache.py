@@ -30,6 +30,7 @@ def main():
     parser.add_argument("--cache-dir", required=True)
     parser.add_argument("--cache-size", default="")
     parser.add_argument("--endpoint-url", default="")
+    parser.add_argument("--no-sign-request", action="store_true", help="anonymous (e.g. nginx)")
     parser.add_argument("--reader", default="build/bench/disk_cache_read")
     parser.add_argument("--read", help="object to read back from the cache (C++ API)")
     parser.add_argument("--local", help="local copy of --read, the speed reference")
@@ -41,6 +42,8 @@ def main():
         common += ["--cache-size", args.cache_size]
     if args.endpoint_url:
         common += ["--endpoint-url", args.endpoint_url]
+    if args.no_sign_request:
+        common += ["--no-sign-request"]
     subprocess.run([args.objectfs, *common, "cache", "clear"], check=True,
                    stdout=subprocess.DEVNULL)
     start = time.monotonic()
@@ -68,6 +71,8 @@ def main():
             cmd += ["--local", args.local]
         if args.endpoint_url:
             cmd += ["--endpoint-url", args.endpoint_url]
+        if args.no_sign_request:
+            cmd += ["--no-sign-request"]
         read = subprocess.run(cmd, capture_output=True, text=True)
         if read.returncode != 0:
             sys.exit(f"disk_cache_read failed: {read.stderr}")

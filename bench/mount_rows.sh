@@ -69,7 +69,7 @@ mount_cat() {  # SERVER RUN
     row "$tag" objectfs "$server" "$workload" seq "$secs" "$BIG_SIZE" "$gets" "$logged" "${hwm:--}" \
         "sha256 verified; RSS = daemon VmHWM"
     ((warm_rc == 0)) || { failed "$tag-warm" objectfs "$server" "big.bin, re-read through the same mount" "cat rc $warm_rc"; return; }
-    row "$tag-warm" objectfs "$server" "big.bin, re-read through the same mount (page cache)" warm \
+    row "$tag-warm" objectfs "$server" "big.bin, re-read through the same mount (page cache)" vs:pagecache \
         "$warm_secs" "$BIG_SIZE" - - - "no requests: the kernel keeps the pages"
     log "  objectfs mount $server: cold ${secs}s ($gets GETs), warm ${warm_secs}s"
 }
@@ -82,7 +82,7 @@ local_cat() {  # RUN
     await $! || rc=$?
     local secs; secs=$(secs_since "$t")
     ((rc == 0)) || { failed local-cat cat local "big.bin, local file" "cat rc $rc"; return; }
-    row local-cat cat local "big.bin, local file in the page cache, cat > /dev/null" warm-limit \
+    row local-cat cat local "big.bin, local file in the page cache, cat > /dev/null" ref:pagecache \
         "$secs" "$BIG_SIZE" - - - ""
     log "  local cat: ${secs}s"
 }

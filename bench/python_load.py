@@ -109,6 +109,8 @@ def load_objectfs(uri, args):
     options = {k: v for k, v in (("part_size", args.part_size),
                                  ("max_parallel_requests", args.max_parallel_requests),
                                  ("memory_limit", args.memory_limit)) if v is not None}
+    if args.no_sign_request:
+        options["no_sign_request"] = True
     client = objectfs.Client(**options)
     start = time.perf_counter()
     tensors = objectfs.safetensors.load_file(uri, client=client)
@@ -191,6 +193,7 @@ def main(argv):
     s3.add_argument("--part-size")
     s3.add_argument("--max-parallel-requests", type=int)
     s3.add_argument("--memory-limit")
+    s3.add_argument("--no-sign-request", action="store_true", help="anonymous (e.g. nginx)")
     local = sub.add_parser("local", help="load a local path (e.g. an s3fs mount)")
     local.add_argument("path")
     local.add_argument("--loader", choices=["read", "mmap", "objectfs"], default="read")
