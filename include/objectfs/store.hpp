@@ -55,6 +55,10 @@ class ObjectStore {
   // Human-readable root, e.g. "s3://bucket" - used in error messages.
   virtual std::string Describe() const = 0;
 
+  // Describe() plus the server: blocks persisted under this name (the disk cache)
+  // are never shared by two servers that hold a bucket and key of the same name.
+  virtual std::string CacheNamespace() const { return Describe(); }
+
   virtual Result<ObjectInfo> Stat(std::string_view key) = 0;
 
   // Reads range.length bytes starting at range.offset into out (out.size() >=

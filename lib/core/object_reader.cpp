@@ -32,7 +32,7 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
                  core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag + '\n' +
                                          info.version),
                  core_->cache().block_size(), DiskTierFor(*core_, *store),
-                 DiskObject{DiskCache::Identity(store->Describe(), key,
+                 DiskObject{DiskCache::Identity(store->CacheNamespace(), key,
                                                 info.etag + '\n' + info.version, info.size),
                             info.size}})),
       info_(target_->info),

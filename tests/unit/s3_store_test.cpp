@@ -195,3 +195,11 @@ TEST_CASE("S3Store follows the listing's continuation token", "[s3]") {
   CHECK_THAT(f.fake->requests[1].url, Catch::Contains("continuation-token=tok%2B%2F%3D"));
   CHECK(f.stats.list_requests == 2);
 }
+
+TEST_CASE("S3Store's cache namespace names the server, not only the bucket", "[s3]") {
+  Fixture a("http://127.0.0.1:9000");
+  Fixture b("http://127.0.0.1:9001");
+  CHECK(a.store->Describe() == b.store->Describe());
+  CHECK(a.store->CacheNamespace() != b.store->CacheNamespace());
+  CHECK(a.store->CacheNamespace().find("127.0.0.1:9000") != std::string::npos);
+}

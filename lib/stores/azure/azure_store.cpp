@@ -30,6 +30,10 @@ std::string AzureStore::Describe() const {
   return container_.empty() ? credentials_.blob_endpoint : "az://" + container_;
 }
 
+std::string AzureStore::CacheNamespace() const {
+  return credentials_.blob_endpoint + "/" + container_;
+}
+
 Result<AzureStore::Call> AzureStore::CallFor(std::string_view key) const {
   Call call;
   if (!container_.empty()) {

@@ -23,6 +23,7 @@ class AzureStore : public ObjectStore {
              std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
 
   std::string Describe() const override;
+  std::string CacheNamespace() const override;
   Result<ObjectInfo> Stat(std::string_view key) override;
   Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
                       const ReadConditions& conditions) override;

@@ -20,6 +20,7 @@ class S3Store : public ObjectStore {
           std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
 
   std::string Describe() const override { return "s3://" + bucket_; }
+  std::string CacheNamespace() const override { return "s3://" + authority_ + "/" + bucket_; }
   Result<ObjectInfo> Stat(std::string_view key) override;
   Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
                       const ReadConditions& conditions) override;
