@@ -1,9 +1,8 @@
 #include "stores/s3/s3_store.hpp"
 
-#include <charconv>
-
 #include "auth/sigv4.hpp"
 #include "core/stats.hpp"
+#include "http/content_range.hpp"
 #include "stores/s3/s3_xml.hpp"
 
 namespace objectfs::internal {
@@ -12,31 +11,6 @@ namespace {
 const std::string kEmptyPayloadSha256 = Sha256Hex("");
 
 std::string QuotedKey(std::string_view key) { return "'" + std::string(key) + "'"; }
-
-// Parses "bytes START-END/TOTAL" (or "bytes */TOTAL"). Returns false when absent or malformed.
-struct ContentRange {
-  uint64_t start = 0, end = 0, total = 0;
-  bool has_range = false;
-};
-bool ParseContentRange(const std::string* header, ContentRange* out) {
-  if (header == nullptr) return false;
-  std::string_view s = *header;
-  if (!s.starts_with("bytes ")) return false;
-  s.remove_prefix(6);
-  const size_t slash = s.find('/');
-  if (slash == std::string_view::npos) return false;
-  std::string_view range = s.substr(0, slash), total = s.substr(slash + 1);
-  if (std::from_chars(total.data(), total.data() + total.size(), out->total).ec != std::errc()) {
-    return false;
-  }
-  if (range == "*") return true;
-  const size_t dash = range.find('-');
-  if (dash == std::string_view::npos) return false;
-  out->has_range = true;
-  return std::from_chars(range.data(), range.data() + dash, out->start).ec == std::errc() &&
-         std::from_chars(range.data() + dash + 1, range.data() + range.size(), out->end).ec ==
-             std::errc();
-}
 
 }  // namespace
 
@@ -173,9 +147,11 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
 
+  // Every check below needs the object size: a "*" total counts as malformed.
   ContentRange content_range;
   const bool has_content_range =
-      ParseContentRange(response.Header("content-range"), &content_range);
+      ParseContentRange(response.Header("content-range"), &content_range) &&
+      content_range.has_total;
   if (response.status == 416 && has_content_range && range.offset == content_range.total) {
     return size_t{0};  // reading exactly at the end is an empty read, not an error
   }
@@ -193,16 +169,13 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
     return response.buffer_bytes;
   }
   if (response.status != 206) return ErrorStatus(call, response);
-  if (!has_content_range || !content_range.has_range || content_range.start != range.offset ||
-      content_range.end < content_range.start ||
-      content_range.end - content_range.start + 1 != response.buffer_bytes) {
-    return DataLoss("GetObject " + QuotedKey(key) + ": body does not match Content-Range (" +
+  const std::string what = "GetObject " + QuotedKey(key);
+  if (!has_content_range) {
+    return DataLoss(what + ": body does not match Content-Range (" +
                     std::to_string(response.buffer_bytes) + " bytes received)");
   }
-  // Fewer bytes than asked are only valid when the object ends there.
-  if (response.buffer_bytes < range.length && content_range.end + 1 != content_range.total) {
-    return DataLoss("GetObject " + QuotedKey(key) + ": short body");
-  }
+  OBJECTFS_RETURN_IF_ERROR(
+      CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, what));
   return response.buffer_bytes;
 }
 
