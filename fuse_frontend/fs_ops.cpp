@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -237,21 +238,17 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 void OpRead(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t offset, fuse_file_info* fi) {
   auto* handle = reinterpret_cast<OpenFile*>(fi->fh);
   const File& file = *handle->file;
-  const uint64_t off = static_cast<uint64_t>(offset);
-  if (offset < 0 || off >= file.Size()) return (void)fuse_reply_buf(req, nullptr, 0);
-  const size_t want = static_cast<size_t>(std::min<uint64_t>(size, file.Size() - off));
-  auto buffer = std::make_unique_for_overwrite<std::byte[]>(want);
-  size_t done = 0;
-  while (done < want) {
-    auto n = file.PRead(off + done, std::span<std::byte>(buffer.get() + done, want - done));
-    if (!n.ok()) {
-      if (n.status().code() == StatusCode::kOutOfRange) break;  // past EOF: a short read
-      return ReplyError(req, n.status(), "read " + file.uri().ToString());
-    }
-    if (*n == 0) break;
-    done += *n;
+  if (offset < 0) return (void)fuse_reply_err(req, EINVAL);
+  // The reply goes to the kernel straight from the cache's buffers: no copy.
+  auto pinned = file.PReadPinned(static_cast<uint64_t>(offset), size);
+  if (!pinned.ok()) return ReplyError(req, pinned.status(), "read " + file.uri().ToString());
+  if (pinned->slices().empty()) return (void)fuse_reply_buf(req, nullptr, 0);  // at or past EOF
+  std::vector<iovec> iov;
+  iov.reserve(pinned->slices().size());
+  for (const auto& slice : pinned->slices()) {
+    iov.push_back({const_cast<std::byte*>(slice.data()), slice.size()});
   }
-  fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.get()), done);
+  fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 
 void OpRelease(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {

@@ -192,7 +192,8 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
                              " bytes_downloaded=" + std::to_string(s.bytes_downloaded) +
                              " disk_hits=" + std::to_string(s.disk_hits) +
                              " disk_bytes_read=" + std::to_string(s.disk_bytes_read) +
-                             " disk_corrupt_blocks=" + std::to_string(s.disk_corrupt_blocks));
+                             " disk_corrupt_blocks=" + std::to_string(s.disk_corrupt_blocks) +
+                             " memory_peak=" + std::to_string(s.memory_peak));
   }
   // After SIGINT/SIGTERM/SIGHUP libfuse returns the signal number: a clean stop.
   return rc == 0 || rc == SIGINT || rc == SIGTERM || rc == SIGHUP ? 0 : 1;

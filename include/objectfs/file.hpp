@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"
@@ -18,6 +19,25 @@ namespace internal {
 class ClientCore;
 class ObjectReader;
 }  // namespace internal
+
+// The bytes of one read, left where the Client's memory cache holds them: a
+// few slices in order, each valid (and counted against the memory budget)
+// while this object lives. Lets a caller hand cached bytes on, e.g. to the
+// kernel, without copying them. Not thread-safe; movable.
+class PinnedBytes {
+ public:
+  std::span<const std::span<const std::byte>> slices() const { return slices_; }
+  size_t size() const {
+    size_t total = 0;
+    for (const auto& slice : slices_) total += slice.size();
+    return total;
+  }
+
+ private:
+  friend class internal::ObjectReader;
+  std::vector<std::span<const std::byte>> slices_;
+  std::vector<std::shared_ptr<const void>> owners_;  // keep the slices' buffers alive
+};
 
 class File {
  public:
@@ -39,6 +59,11 @@ class File {
   // window; large reads are split into parts fetched in parallel straight into
   // `out`. Thread-safe: any number of threads may read one File at once.
   Result<size_t> PRead(uint64_t offset, std::span<std::byte> out) const;
+
+  // Like PRead, but into buffers the library owns: bytes the memory cache
+  // holds are referenced, not copied. Reads up to `length` bytes (an empty
+  // result at or past the end). Thread-safe.
+  Result<PinnedBytes> PReadPinned(uint64_t offset, size_t length) const;
 
   // Reads the whole object into out (out.size() >= Size()). Thread-safe.
   Status ReadInto(std::span<std::byte> out) const;

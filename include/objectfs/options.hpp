@@ -66,7 +66,9 @@ struct ReadOptions {
   // Client. 0 = min(2 GiB, 25% of physical memory).
   uint64_t memory_limit = 0;
   uint64_t initial_readahead = 1ull << 20;  // first window of a sequential stream
-  uint64_t max_readahead = 256ull << 20;    // the window doubles up to this
+  // The window doubles up to this, and to no more than the parallel GETs
+  // carry (max_parallel_requests x part_size).
+  uint64_t max_readahead = 256ull << 20;
   // Cache granularity: random reads fetch only the blocks they touch.
   uint64_t block_size = 64ull << 10;
   // PRead of at least this many bytes bypasses the cache and downloads its parts

@@ -60,14 +60,13 @@ std::shared_ptr<Fetch> BlockCache::Lookup(uint64_t object, uint64_t block, Reuse
   std::shared_ptr<Fetch> fetch = it->second.fetch;
   if (reuse == Reuse::kKeep) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
-  } else if (fetch->done()) {
-    // Drop-behind: a stream rarely comes back, so its passed blocks make room
-    // now and a long scan recycles a few warm buffers (fresh memory costs page
+  } else {
+    // Drop-behind, even while the block is in flight (the caller holds the
+    // fetch): a stream rarely comes back, so its passed blocks make room now
+    // and a long scan recycles a few warm buffers (fresh memory costs page
     // faults) instead of filling the budget with data read once.
     lru_.erase(it->second.lru);
     blocks_.erase(it);
-  } else {
-    lru_.splice(lru_.end(), lru_, it->second.lru);
   }
   return fetch;
 }

@@ -79,7 +79,7 @@ class BlockCache {
 
   enum class Reuse {
     kKeep,      // random access: keep the block, most recently used
-    kConsumed,  // streamed past: dropped at once (kept at the eviction end while in flight)
+    kConsumed,  // streamed past: dropped from the cache at once
   };
 
   // The fetch holding `block` (done or in flight), or nullptr. Thread-safe.

@@ -4,6 +4,14 @@
 #include "core/object_reader.hpp"
 
 namespace objectfs {
+namespace {
+
+Status ShortRead(const Uri& uri, size_t got, size_t want, uint64_t offset) {
+  return DataLoss(uri.ToString() + ": got " + std::to_string(got) + " of " + std::to_string(want) +
+                  " bytes at offset " + std::to_string(offset) + " although the ETag is unchanged");
+}
+
+}  // namespace
 
 File::File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
            ObjectInfo info)
@@ -20,12 +28,22 @@ Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
   auto n = reader_->Read(offset, out.first(want));
   if (!n.ok()) return n.status().WithContext(uri_.ToString());
   if (*n != want) {
-    return DataLoss(uri_.ToString() + ": got " + std::to_string(*n) + " of " +
-                    std::to_string(want) + " bytes at offset " + std::to_string(offset) +
-                    " although the ETag is unchanged");
+    return ShortRead(uri_, *n, want, offset);
   }
   internal::Add(core_->stats().bytes_served, *n);
   return n;
+}
+
+Result<PinnedBytes> File::PReadPinned(uint64_t offset, size_t length) const {
+  if (offset >= info_.size || length == 0) return PinnedBytes{};
+  const size_t want = static_cast<size_t>(std::min<uint64_t>(length, info_.size - offset));
+  auto pinned = reader_->ReadPinned(offset, want);
+  if (!pinned.ok()) return pinned.status().WithContext(uri_.ToString());
+  if (const size_t n = pinned->size(); n != want) {
+    return ShortRead(uri_, n, want, offset);
+  }
+  internal::Add(core_->stats().bytes_served, want);
+  return pinned;
 }
 
 Status File::ReadInto(std::span<std::byte> out) const {

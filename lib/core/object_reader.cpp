@@ -46,9 +46,12 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
       direct_threshold_(core_->options().read.direct_read_threshold
                             ? core_->options().read.direct_read_threshold
                             : part_size_),
-      // Leave room for other streams and for demand reads.
+      // Leave room for other streams and for demand reads. A window wider than
+      // the GETs in flight can carry only holds fresh memory (page faults) early.
       max_window_(std::max<uint64_t>(
-          block_size_, std::min(core_->options().read.max_readahead, cache_.budget() / 2))) {}
+          block_size_,
+          std::min({core_->options().read.max_readahead, cache_.budget() / 2,
+                    part_size_ * std::max(1, core_->options().read.max_parallel_requests)}))) {}
 
 bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_from,
                                uint64_t* ra_to) {
@@ -57,7 +60,13 @@ bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_fr
   ++clock_;
   Stream* stream = nullptr;
   for (auto& s : streams_) {
-    if (offset + kSequentialSlack >= s.next_offset && offset <= s.next_offset + kSequentialSlack) {
+    // The kernel's readahead arrives as many reads at once, handled out of
+    // order: one landing anywhere in what the stream already requested, or
+    // up to a window behind where it got to, continues it. A random reader's
+    // window and requests stay at its last read, so it keeps the 1 MiB slack.
+    const uint64_t behind = std::max(kSequentialSlack, s.window);
+    const uint64_t ahead = std::max(s.next_offset, s.requested_end) + kSequentialSlack;
+    if (offset + behind >= s.next_offset && offset <= ahead) {
       stream = &s;
       break;
     }
@@ -139,12 +148,15 @@ void ObjectReader::Target::Run(Fetch& fetch) const {
   fetch.Complete(std::move(status));
 }
 
-Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
-  const uint64_t length = out.size();
-  if (length >= direct_threshold_) {
-    return core_->ParallelRead(*target_->store, target_->key, {info_.etag, info_.version}, offset,
-                               out, target_->disk ? &target_->disk_object : nullptr);
-  }
+Result<size_t> ObjectReader::ReadDirect(uint64_t offset, std::span<std::byte> out) {
+  return core_->ParallelRead(*target_->store, target_->key, {info_.etag, info_.version}, offset,
+                             out, target_->disk ? &target_->disk_object : nullptr);
+}
+
+Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t offset,
+                                                                       uint64_t length) {
+  using Blocks = std::vector<std::shared_ptr<Fetch>>;
+  if (length >= direct_threshold_) return Blocks{};
   const uint64_t end = offset + length;
   uint64_t ra_from = 0, ra_to = 0;
   const bool sequential = TrackStream(offset, length, &ra_from, &ra_to);
@@ -157,20 +169,19 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
     for (uint64_t b = first_block; b <= last_block && !any_cached; ++b) {
       any_cached = cache_.Contains(object_id_, b);
     }
-    // A random read with nothing cached fetches exactly its bytes into the
-    // caller's buffer: no rounding to blocks, no fresh cache memory to fault in.
+    // A random read with nothing cached fetches exactly its bytes: no
+    // rounding to blocks, no fresh cache memory to fault in.
     if (!any_cached) {
       Add(stats.cache_misses, last_block - first_block + 1);
-      return core_->ParallelRead(*target_->store, target_->key, {info_.etag, info_.version}, offset,
-                                 out, target_->disk ? &target_->disk_object : nullptr);
+      return Blocks{};
     }
   }
 
   // Find or register the fetch behind every block of the read.
-  std::vector<std::shared_ptr<Fetch>> fetches(last_block - first_block + 1);
-  std::vector<std::shared_ptr<Fetch>> demand;
+  Blocks fetches(last_block - first_block + 1);
+  Blocks demand;
   for (uint64_t b = first_block; b <= last_block;) {
-    // Blocks the reader has fully passed go to the eviction end of the cache.
+    // Blocks the reader has fully passed leave the cache.
     const bool passed = sequential && (b + 1) * block_size_ <= end;
     auto found = cache_.Lookup(object_id_, b,
                                passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
@@ -202,16 +213,48 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   }
   // Demand fetches run on this thread: no queueing behind readahead.
   for (auto& fetch : demand) target_->Run(*fetch);
-
-  for (uint64_t b = first_block; b <= last_block; ++b) {
-    const Fetch& fetch = *fetches[b - first_block];
-    Status status = fetch.Wait();
-    if (!status.ok()) return status;
-    const uint64_t from = std::max(offset, b * block_size_);
-    const uint64_t to = std::min(end, (b + 1) * block_size_);
-    std::memcpy(out.data() + (from - offset), fetch.data() + (from - fetch.offset()), to - from);
+  for (const auto& fetch : fetches) {
+    if (Status status = fetch->Wait(); !status.ok()) return status;
   }
-  return static_cast<size_t>(length);
+  return fetches;
+}
+
+Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
+  OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, out.size()));
+  if (blocks.empty()) return ReadDirect(offset, out);
+  const uint64_t end = offset + out.size();
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const uint64_t block = offset / block_size_ + i;
+    const uint64_t from = std::max(offset, block * block_size_);
+    const uint64_t to = std::min(end, (block + 1) * block_size_);
+    std::memcpy(out.data() + (from - offset), blocks[i]->data() + (from - blocks[i]->offset()),
+                to - from);
+  }
+  return out.size();
+}
+
+Result<PinnedBytes> ObjectReader::ReadPinned(uint64_t offset, uint64_t length) {
+  OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, length));
+  PinnedBytes pinned;
+  if (blocks.empty()) {
+    std::shared_ptr<std::byte[]> buffer(new std::byte[length]);
+    OBJECTFS_ASSIGN_OR_RETURN(size_t n, ReadDirect(offset, std::span(buffer.get(), length)));
+    pinned.slices_.emplace_back(buffer.get(), n);
+    pinned.owners_.push_back(std::move(buffer));
+    return pinned;
+  }
+  // Neighbouring blocks of one fetch are one slice.
+  const uint64_t end = offset + length;
+  for (size_t i = 0; i < blocks.size();) {
+    size_t j = i + 1;
+    while (j < blocks.size() && blocks[j] == blocks[i]) ++j;
+    const uint64_t from = std::max(offset, (offset / block_size_ + i) * block_size_);
+    const uint64_t to = std::min(end, (offset / block_size_ + j) * block_size_);
+    pinned.slices_.emplace_back(blocks[i]->data() + (from - blocks[i]->offset()), to - from);
+    pinned.owners_.push_back(std::move(blocks[i]));
+    i = j;
+  }
+  return pinned;
 }
 
 Result<WarmCounts> ObjectReader::WarmDisk(ByteRange range) {

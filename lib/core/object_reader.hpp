@@ -14,6 +14,7 @@
 
 #include "cache/block_cache.hpp"
 #include "core/disk_tier.hpp"
+#include "objectfs/file.hpp"
 #include "objectfs/store.hpp"
 
 namespace objectfs::internal {
@@ -27,6 +28,8 @@ class ObjectReader {
 
   // out.size() > 0 and offset + out.size() <= object size. Thread-safe.
   Result<size_t> Read(uint64_t offset, std::span<std::byte> out);
+  // The same bytes, left where the cache holds them. Thread-safe.
+  Result<PinnedBytes> ReadPinned(uint64_t offset, uint64_t length);
 
   // Starts fetching [range) into the cache within the budget. Never blocks. Thread-safe.
   void Prefetch(ByteRange range);
@@ -43,6 +46,11 @@ class ObjectReader {
     uint64_t last_used = 0;
     int hits = 0;  // reads that continued this stream
   };
+
+  // The done fetches holding [offset, offset + length), one per block, or
+  // none when the read should go straight to the store (ReadDirect).
+  Result<std::vector<std::shared_ptr<Fetch>>> CachedBlocks(uint64_t offset, uint64_t length);
+  Result<size_t> ReadDirect(uint64_t offset, std::span<std::byte> out);
 
   // Updates the stream this read belongs to; returns the readahead range to
   // issue ([from, to), empty for random reads) and whether the read is sequential.

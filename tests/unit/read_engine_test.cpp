@@ -180,3 +180,75 @@ TEST_CASE("large reads go straight to the caller's buffer in parallel parts", "[
   CHECK(e.store->reads == 21);
   CHECK(e.core->cache().peak() == 0);  // the cache was never involved
 }
+
+namespace {
+
+// Concatenates a PinnedBytes and checks it against the object's bytes.
+bool PinnedMatches(const PinnedBytes& pinned, uint64_t offset) {
+  std::vector<std::byte> joined;
+  for (const auto& slice : pinned.slices()) joined.insert(joined.end(), slice.begin(), slice.end());
+  return Matches(joined, joined.size(), offset);
+}
+
+}  // namespace
+
+TEST_CASE("PReadPinned hands out cached blocks without copying them", "[engine]") {
+  Engine e(16 * kMiB + 100, SmallParts());
+  // A sequential scan in 1 MiB reads: slices point into the part-sized
+  // fetches, one slice per fetch touched.
+  for (uint64_t off = 0; off < e.file->Size(); off += kMiB) {
+    auto pinned = e.file->PReadPinned(off, kMiB);
+    REQUIRE(pinned.ok());
+    REQUIRE(pinned->size() == std::min<uint64_t>(kMiB, e.file->Size() - off));
+    CHECK(pinned->slices().size() <= 2);
+    CHECK(PinnedMatches(*pinned, off));
+  }
+  CHECK(e.store->bytes_read == e.file->Size());
+  // Held slices keep their bytes even after the cache drops them.
+  auto held = e.file->PReadPinned(5 * kMiB + 7, 300000);
+  REQUIRE(held.ok());
+  e.core->cache().Clear();
+  CHECK(PinnedMatches(*held, 5 * kMiB + 7));
+  // A random read and a read across the end; nothing at or past the end.
+  auto random = e.file->PReadPinned(9 * kMiB + 12345, 70000);
+  REQUIRE(random.ok());
+  CHECK(random->size() == 70000);
+  CHECK(PinnedMatches(*random, 9 * kMiB + 12345));
+  auto tail = e.file->PReadPinned(e.file->Size() - 50, 4096);
+  REQUIRE(tail.ok());
+  CHECK(tail->size() == 50);
+  CHECK(PinnedMatches(*tail, e.file->Size() - 50));
+  auto past = e.file->PReadPinned(e.file->Size(), 4096);
+  REQUIRE(past.ok());
+  CHECK(past->slices().empty());
+}
+
+TEST_CASE("kernel readahead served out of order stays one stream, fetched once", "[engine]") {
+  // A FUSE mount gets the kernel's readahead as many 1 MiB reads at once,
+  // answered by a thread pool in any order: once readahead runs, each batch
+  // of 8 here arrives last first. It is still one sequential stream: every
+  // byte is fetched once, in part-sized GETs, and memory stays near the
+  // readahead window.
+  ReadOptions read = SmallParts();
+  read.part_size = 4 * kMiB;
+  read.max_readahead = 16 * kMiB;
+  read.memory_limit = 64 * kMiB;
+  Engine e(65 * kMiB, read);
+  std::vector<std::byte> buffer(kMiB);
+  auto read_at = [&](uint64_t off) {
+    auto n = e.file->PRead(off, buffer);
+    REQUIRE(n.ok());
+    REQUIRE(Matches(buffer, *n, off));
+  };
+  // Like the kernel's, the first reads come in order while the windows grow.
+  for (uint64_t off = 0; off < 9 * kMiB; off += kMiB) read_at(off);
+  for (uint64_t batch = 9; batch < 65; batch += 8) {
+    for (uint64_t i = 8; i-- > 0;) read_at((batch + i) * kMiB);
+  }
+  CHECK(e.store->bytes_read == e.file->Size());
+  size_t full_parts = 0;
+  for (const auto& r : e.store->Ranges()) full_parts += r.length == read.part_size;
+  CHECK(full_parts >= 14);
+  CHECK(e.store->reads <= 16 + 8);  // the ramp-up adds a few small GETs
+  CHECK(e.core->cache().peak() <= read.max_readahead + 4 * read.part_size);
+}
