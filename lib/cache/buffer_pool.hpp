@@ -1,7 +1,8 @@
 // BufferPool: recycles fetch buffers by power-of-two size class. Fresh
 // allocations of this size are mmap'ed and unmapped by malloc, and every
 // munmap costs a TLB shootdown across the pool's threads: recycling keeps a
-// random 64 KiB read at the cost of the GET, not of the kernel.
+// random 64 KiB read at the cost of the GET, not of the kernel. Buffers of
+// 2 MiB and more ask for transparent huge pages.
 #pragma once
 
 #include <cstddef>
