@@ -14,6 +14,16 @@
 
 namespace objectfs::internal {
 
+// Memory for `capacity` bytes, contents unspecified, page-aligned (O_DIRECT
+// may use it); from 2 MiB on, 2 MiB-aligned and advised to use transparent
+// huge pages. Freed with FreeBuffer. Thread-safe.
+std::byte* AllocateBuffer(size_t capacity);
+void FreeBuffer(std::byte* buffer);
+struct BufferDeleter {
+  void operator()(std::byte* buffer) const { FreeBuffer(buffer); }
+};
+using UniqueBuffer = std::unique_ptr<std::byte[], BufferDeleter>;
+
 class BufferPool {
  public:
   // Idle buffers kept for reuse never exceed max_idle_bytes.

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "cache/buffer_pool.hpp"
 #include "core/client_core.hpp"
 
 namespace objectfs::internal {
@@ -36,7 +37,7 @@ Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_
       // A failed store (no room, disk error) is counted and otherwise harmless.
       (void)disk->Write(object.identity, block, piece);
     } else if (piece.size() >= min_expand) {
-      std::unique_ptr<std::byte[]> whole(new std::byte[block_length]);
+      UniqueBuffer whole(AllocateBuffer(block_length));
       const std::span<std::byte> whole_span(whole.get(), block_length);
       OBJECTFS_ASSIGN_OR_RETURN(
           size_t n, ReadPart(store, key, {block_start, block_length}, whole_span, conditions));
@@ -62,7 +63,12 @@ Result<WarmCounts> WarmBlocks(DiskCache& disk, ObjectStore& store, std::string_v
   const uint64_t block_size = disk.block_size();
   const uint64_t end = std::min(range.end(), object.size);
   // Reused across calls: fresh memory for every block would cost page faults.
-  thread_local std::vector<std::byte> buffer;
+  thread_local UniqueBuffer buffer;
+  thread_local uint64_t buffer_size = 0;
+  if (buffer_size < block_size) {
+    buffer.reset(AllocateBuffer(block_size));
+    buffer_size = block_size;
+  }
   WarmCounts counts;
   for (uint64_t block = range.offset / block_size; block * block_size < end; ++block) {
     const uint64_t block_start = block * block_size;
@@ -71,8 +77,7 @@ Result<WarmCounts> WarmBlocks(DiskCache& disk, ObjectStore& store, std::string_v
       counts.bytes_cached += block_length;
       continue;
     }
-    if (buffer.size() < block_length) buffer.resize(block_size);
-    const std::span<std::byte> data = std::span(buffer).first(block_length);
+    const std::span<std::byte> data(buffer.get(), block_length);
     OBJECTFS_ASSIGN_OR_RETURN(size_t n,
                               ReadPart(store, key, {block_start, block_length}, data, conditions));
     if (n != block_length) {
