@@ -91,6 +91,9 @@ disk_cache_rows() {
     #    same bytes read from a local file (both with the pages in memory).
     local local_copy=$WORK/big-local.bin
     cp "$DATA/www/$BUCKET/big.bin" "$local_copy"
+    # Written back and read once: the reference must not race its own writeback.
+    sync
+    cat "$local_copy" >/dev/null
     rc=0
     env "${OFS_ENV[@]}" $PY "$REPO/bench/disk_cache.py" --objectfs "$BIN/objectfs" "${OFS_FLAGS[@]}" \
         --cache-dir "$cache" --cache-size 8G --reader "$BIN/disk_cache_read" \

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include "cache/block_file.hpp"
+#include "cache/buffer_pool.hpp"
 #include "core/client_core.hpp"
 #include "core/stats.hpp"
 #include "objectfs/disk_cache.hpp"
@@ -137,6 +139,38 @@ TEST_CASE("disk cache round trip, partial reads and restart", "[disk]") {
   CHECK(std::equal(part.begin(), part.end(), block.begin() + 70000));
   CHECK(stats.disk_hits == 2);
   CHECK(stats.disk_misses == 1);
+}
+
+TEST_CASE("blocks from aligned (O_DIRECT) and unaligned buffers read back the same", "[disk]") {
+  TempDir dir;
+  StatsCounters stats;
+  auto cache = OpenCache(dir.path, &stats, 1ull << 30, 2 * kMiB);
+  const std::string id = DiskCache::Identity("s3://b", "k", "\"e1\"", 4 * kMiB + 12345);
+  // Block 0 from a page-aligned buffer: written around the page cache.
+  UniqueBuffer aligned(AllocateBuffer(2 * kMiB));
+  CHECK(reinterpret_cast<uintptr_t>(aligned.get()) % (2 * kMiB) == 0);
+  const auto block0 = Pattern(0, 2 * kMiB);
+  std::memcpy(aligned.get(), block0.data(), block0.size());
+  REQUIRE(cache->Write(id, 0, std::span(aligned.get(), 2 * kMiB)).ok());
+  // Block 1 from a buffer one byte off a page; block 2, an object's short last block.
+  std::vector<std::byte> unaligned(2 * kMiB + 1);
+  const auto block1 = Pattern(2 * kMiB, 2 * kMiB);
+  std::memcpy(unaligned.data() + 1, block1.data(), block1.size());
+  REQUIRE(cache->Write(id, 1, std::span(unaligned.data() + 1, 2 * kMiB)).ok());
+  const auto block2 = Pattern(4 * kMiB, 12345);
+  REQUIRE(cache->Write(id, 2, block2).ok());
+
+  const std::vector<std::vector<std::byte>> blocks = {block0, block1, block2};
+  for (uint64_t b = 0; b < blocks.size(); ++b) {
+    std::vector<std::byte> out(blocks[b].size());
+    REQUIRE(cache->Read(id, b, out.size(), 0, out) == DiskCache::ReadResult::kHit);
+    CHECK(out == blocks[b]);
+  }
+  auto files = Files(dir.path, ".blk", false);
+  REQUIRE(files.size() == 3);
+  uint64_t total = 0;
+  for (const auto& f : files) total += fs::file_size(f);
+  CHECK(total == 3 * kBlockHeaderSize + 4 * kMiB + 12345);
 }
 
 TEST_CASE("a corrupt block is detected, deleted and counted", "[disk]") {
