@@ -35,6 +35,29 @@ bool PReadFully(int fd, std::span<std::byte> out, uint64_t offset) {
   return true;
 }
 
+constexpr size_t kPage = 4096;
+
+bool PageAligned(std::span<const std::byte> buffer, uint64_t file_offset) {
+  return reinterpret_cast<uintptr_t>(buffer.data()) % kPage == 0 && buffer.size() % kPage == 0 &&
+         file_offset % kPage == 0;
+}
+
+enum class DirectRead { kDone, kUnsupported, kFailed };
+
+// Reads whole pages into a page-aligned buffer around the page cache
+// (O_DIRECT). kUnsupported: not aligned, or the file system refuses; read
+// through the page cache instead.
+DirectRead PReadDirect(int fd, std::span<std::byte> out, uint64_t offset) {
+  if (!PageAligned(out, offset)) return DirectRead::kUnsupported;
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_DIRECT) != 0) return DirectRead::kUnsupported;
+  const bool ok = PReadFully(fd, out, offset);
+  const int error = errno;
+  (void)::fcntl(fd, F_SETFL, flags);
+  if (ok) return DirectRead::kDone;
+  return error == EINVAL ? DirectRead::kUnsupported : DirectRead::kFailed;
+}
+
 // Writes header then payload at the start of `fd`.
 bool WriteFully(int fd, std::span<const std::byte> header, std::span<const std::byte> payload) {
   iovec parts[2] = {{const_cast<std::byte*>(header.data()), header.size()},
@@ -69,12 +92,10 @@ bool WriteFully(int fd, std::span<const std::byte> header, std::span<const std::
 // buffered write where the file system refuses O_DIRECT.
 Status WriteBlockFile(int fd, std::span<const std::byte> header,
                       std::span<const std::byte> payload) {
-  constexpr size_t kPage = 4096;
   static_assert(kBlockHeaderSize % kPage == 0);
-  const bool aligned =
-      reinterpret_cast<uintptr_t>(payload.data()) % kPage == 0 && payload.size() % kPage == 0;
   const int flags = ::fcntl(fd, F_GETFL);
-  if (aligned && flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0) {
+  if (PageAligned(payload, kBlockHeaderSize) && flags >= 0 &&
+      ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0) {
     alignas(kPage) std::array<std::byte, kBlockHeaderSize> aligned_header;
     std::memcpy(aligned_header.data(), header.data(), kBlockHeaderSize);
     if (WriteFully(fd, aligned_header, payload)) return Status::Ok();
@@ -163,7 +184,19 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
   const uint64_t chunk_from = offset / kBlockChunkSize * kBlockChunkSize;
   const uint64_t chunk_to = std::min(block_length, (offset + out.size() + kBlockChunkSize - 1) /
                                                        kBlockChunkSize * kBlockChunkSize);
-  if (chunk_from == offset && chunk_to == offset + out.size()) {
+  const DirectRead direct = chunk_from == offset && chunk_to == offset + out.size()
+                                ? PReadDirect(fd.get(), out, kBlockHeaderSize + offset)
+                                : DirectRead::kUnsupported;
+  if (direct == DirectRead::kDone) {
+    // Page-aligned whole pages are the memory cache's fetches: their bytes are
+    // cached above us (and in the page cache above a mount), so a second copy
+    // of the block file in the page cache would be double caching, and
+    // filling it cost more than the read (a fresh mount over a warmed cache,
+    // cold: ~700-2000 -> ~2500-2900 MB/s).
+    if (!VerifyChunks(*header, offset / kBlockChunkSize, out)) return corrupt();
+  } else if (direct == DirectRead::kFailed) {
+    return corrupt();
+  } else if (chunk_from == offset && chunk_to == offset + out.size()) {
     // A few chunks per pread, each verified while it is still in the CPU's
     // cache: one pass over memory instead of two.
     constexpr uint64_t kStep = 4 * kBlockChunkSize;

@@ -171,6 +171,23 @@ TEST_CASE("blocks from aligned (O_DIRECT) and unaligned buffers read back the sa
   uint64_t total = 0;
   for (const auto& f : files) total += fs::file_size(f);
   CHECK(total == 3 * kBlockHeaderSize + 4 * kMiB + 12345);
+
+  // Reads into a page-aligned buffer (around the page cache) check the bytes too.
+  UniqueBuffer into(AllocateBuffer(2 * kMiB));
+  const std::span<std::byte> into_span(into.get(), 2 * kMiB);
+  REQUIRE(cache->Read(id, 1, 2 * kMiB, 0, into_span) == DiskCache::ReadResult::kHit);
+  CHECK(std::memcmp(into.get(), block1.data(), block1.size()) == 0);
+  for (const auto& f : files) {
+    if (fs::file_size(f) != kBlockHeaderSize + 2 * kMiB) continue;
+    std::fstream file(f, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(kBlockHeaderSize + kMiB + 4096);
+    const char byte = static_cast<char>(file.get());
+    file.seekp(kBlockHeaderSize + kMiB + 4096);
+    file.put(static_cast<char>(~byte));  // flip every bit of one byte
+  }
+  CHECK(cache->Read(id, 0, 2 * kMiB, 0, into_span) == DiskCache::ReadResult::kCorrupt);
+  CHECK(cache->Read(id, 1, 2 * kMiB, 0, into_span) == DiskCache::ReadResult::kCorrupt);
+  CHECK(stats.disk_corrupt_blocks == 2);
 }
 
 TEST_CASE("a corrupt block is detected, deleted and counted", "[disk]") {
