@@ -148,11 +148,11 @@ void OpOpendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!node->is_dir) return (void)fuse_reply_err(req, ENOTDIR);
   auto entries = ctx.metadata.ReadDir(node->key);
   if (!entries.ok()) return ReplyError(req, entries.status(), "readdir " + node->key);
-  auto handle = std::make_unique<OpenDir>();
+  auto handle = std::make_shared<OpenDir>();
   handle->key = node->key;
   handle->entries = *entries;
-  fi->fh = reinterpret_cast<uint64_t>(handle.release());
-  if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<OpenDir*>(fi->fh);
+  fi->fh = ctx.handles.Add(std::move(handle));
+  if (fuse_reply_open(req, fi) != 0) ctx.handles.Remove(fi->fh);
 }
 
 void DoReaddir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi,
@@ -208,7 +208,7 @@ void OpReaddirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fu
 }
 
 void OpReleasedir(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-  delete reinterpret_cast<OpenDir*>(fi->fh);
+  Ctx(req).handles.Remove(fi->fh);
   fuse_reply_err(req, 0);
 }
 
@@ -230,9 +230,8 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     Log(LogLevel::kInfo, "open " + node->key + ": object changed (ETag " + previous + " -> " +
                              (*file)->ETag() + "), dropping cached pages");
   }
-  auto* handle = new OpenFile{std::move(*file)};
-  fi->fh = reinterpret_cast<uint64_t>(handle);
-  if (fuse_reply_open(req, fi) != 0) delete handle;
+  fi->fh = ctx.handles.Add(std::make_shared<OpenFile>(OpenFile{std::move(*file)}));
+  if (fuse_reply_open(req, fi) != 0) ctx.handles.Remove(fi->fh);
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t offset, fuse_file_info* fi) {
@@ -252,7 +251,7 @@ void OpRead(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t offset, fuse_
 }
 
 void OpRelease(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-  delete reinterpret_cast<OpenFile*>(fi->fh);
+  Ctx(req).handles.Remove(fi->fh);
   fuse_reply_err(req, 0);
 }
 

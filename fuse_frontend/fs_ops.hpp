@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "fs_inodes.hpp"
 #include "fs_metadata.hpp"
@@ -26,6 +28,32 @@ struct FsConfig {
   uint64_t max_readahead = 1 << 20;
 };
 
+// Open file and directory handles (fi->fh is the address of one). Owned here
+// so that handles the kernel never released (the mount stopped first) are
+// freed with the context. Thread-safe.
+class OpenHandles {
+ public:
+  template <typename T>
+  uint64_t Add(std::shared_ptr<T> handle) {
+    const auto id = reinterpret_cast<uint64_t>(handle.get());
+    std::lock_guard lock(mu_);
+    handles_[id] = std::move(handle);
+    return id;
+  }
+  void Remove(uint64_t id) {
+    std::shared_ptr<void> released;  // destroyed outside the lock
+    std::lock_guard lock(mu_);
+    auto it = handles_.find(id);
+    if (it == handles_.end()) return;
+    released = std::move(it->second);
+    handles_.erase(it);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<void>> handles_;
+};
+
 struct FsContext {
   FsContext(std::shared_ptr<Client> c, std::shared_ptr<ObjectStore> store, FsConfig cfg,
             std::chrono::milliseconds metadata_ttl)
@@ -40,6 +68,7 @@ struct FsContext {
   MetadataCache metadata;
   InodeTable inodes;
   std::chrono::system_clock::time_point mount_time;
+  OpenHandles handles;
 };
 
 // Operations for fuse_session_new; the userdata must be a FsContext*.
