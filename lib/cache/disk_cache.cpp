@@ -184,9 +184,9 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
   const uint64_t chunk_from = offset / kBlockChunkSize * kBlockChunkSize;
   const uint64_t chunk_to = std::min(block_length, (offset + out.size() + kBlockChunkSize - 1) /
                                                        kBlockChunkSize * kBlockChunkSize);
-  const DirectRead direct = chunk_from == offset && chunk_to == offset + out.size()
-                                ? PReadDirect(fd.get(), out, kBlockHeaderSize + offset)
-                                : DirectRead::kUnsupported;
+  const bool chunk_aligned = chunk_from == offset && chunk_to == offset + out.size();
+  const DirectRead direct = chunk_aligned ? PReadDirect(fd.get(), out, kBlockHeaderSize + offset)
+                                          : DirectRead::kUnsupported;
   if (direct == DirectRead::kDone) {
     // Page-aligned whole pages are the memory cache's fetches: their bytes are
     // cached above us (and in the page cache above a mount), so a second copy
@@ -196,7 +196,7 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
     if (!VerifyChunks(*header, offset / kBlockChunkSize, out)) return corrupt();
   } else if (direct == DirectRead::kFailed) {
     return corrupt();
-  } else if (chunk_from == offset && chunk_to == offset + out.size()) {
+  } else if (chunk_aligned) {
     // A few chunks per pread, each verified while it is still in the CPU's
     // cache: one pass over memory instead of two.
     constexpr uint64_t kStep = 4 * kBlockChunkSize;

@@ -1,7 +1,6 @@
 #include "core/object_reader.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/client_core.hpp"
 
@@ -219,16 +218,30 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   return fetches;
 }
 
+std::vector<ObjectReader::Slice> ObjectReader::SlicesOf(
+    uint64_t offset, uint64_t length, const std::vector<std::shared_ptr<Fetch>>& blocks) const {
+  std::vector<Slice> slices;
+  const uint64_t first_block = offset / block_size_;
+  const uint64_t end = offset + length;
+  for (size_t i = 0; i < blocks.size();) {
+    size_t j = i + 1;
+    while (j < blocks.size() && blocks[j] == blocks[i]) ++j;
+    const uint64_t from = std::max(offset, (first_block + i) * block_size_);
+    const uint64_t to = std::min(end, (first_block + j) * block_size_);
+    slices.push_back(
+        {std::span<const std::byte>(blocks[i]->data() + (from - blocks[i]->offset()), to - from),
+         i});
+    i = j;
+  }
+  return slices;
+}
+
 Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, out.size()));
   if (blocks.empty()) return ReadDirect(offset, out);
-  const uint64_t end = offset + out.size();
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    const uint64_t block = offset / block_size_ + i;
-    const uint64_t from = std::max(offset, block * block_size_);
-    const uint64_t to = std::min(end, (block + 1) * block_size_);
-    std::memcpy(out.data() + (from - offset), blocks[i]->data() + (from - blocks[i]->offset()),
-                to - from);
+  std::byte* next = out.data();
+  for (const Slice& slice : SlicesOf(offset, out.size(), blocks)) {
+    next = std::copy(slice.bytes.begin(), slice.bytes.end(), next);
   }
   return out.size();
 }
@@ -243,16 +256,9 @@ Result<PinnedBytes> ObjectReader::ReadPinned(uint64_t offset, uint64_t length) {
     pinned.owners_.push_back(std::move(buffer));
     return pinned;
   }
-  // Neighbouring blocks of one fetch are one slice.
-  const uint64_t end = offset + length;
-  for (size_t i = 0; i < blocks.size();) {
-    size_t j = i + 1;
-    while (j < blocks.size() && blocks[j] == blocks[i]) ++j;
-    const uint64_t from = std::max(offset, (offset / block_size_ + i) * block_size_);
-    const uint64_t to = std::min(end, (offset / block_size_ + j) * block_size_);
-    pinned.slices_.emplace_back(blocks[i]->data() + (from - blocks[i]->offset()), to - from);
-    pinned.owners_.push_back(std::move(blocks[i]));
-    i = j;
+  for (const Slice& slice : SlicesOf(offset, length, blocks)) {
+    pinned.slices_.push_back(slice.bytes);
+    pinned.owners_.push_back(std::move(blocks[slice.block]));
   }
   return pinned;
 }

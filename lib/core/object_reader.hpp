@@ -51,6 +51,14 @@ class ObjectReader {
   // none when the read should go straight to the store (ReadDirect).
   Result<std::vector<std::shared_ptr<Fetch>>> CachedBlocks(uint64_t offset, uint64_t length);
   Result<size_t> ReadDirect(uint64_t offset, std::span<std::byte> out);
+  // The bytes of [offset, offset + length) in `blocks` (from CachedBlocks), in
+  // order: one slice per run of neighbouring blocks in the same fetch.
+  struct Slice {
+    std::span<const std::byte> bytes;
+    size_t block;  // index in `blocks` of the fetch holding them
+  };
+  std::vector<Slice> SlicesOf(uint64_t offset, uint64_t length,
+                              const std::vector<std::shared_ptr<Fetch>>& blocks) const;
 
   // Updates the stream this read belongs to; returns the readahead range to
   // issue ([from, to), empty for random reads) and whether the read is sequential.
