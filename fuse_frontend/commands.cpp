@@ -93,6 +93,7 @@ void PrintStats(const ClientStats& s) {
             << " disk_hits=" << s.disk_hits << " disk_misses=" << s.disk_misses
             << " disk_bytes_read=" << s.disk_bytes_read
             << " disk_bytes_written=" << s.disk_bytes_written
+            << " disk_bytes_verified=" << s.disk_bytes_verified
             << " disk_corrupt_blocks=" << s.disk_corrupt_blocks
             << " disk_write_failures=" << s.disk_write_failures << std::endl;
 }

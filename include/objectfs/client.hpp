@@ -34,12 +34,15 @@ struct ClientStats {
   uint64_t memory_peak = 0;  // the most it ever held (never above memory_limit + demand reads)
   // Disk cache (cache_dir): block lookups that hit or missed, bytes read from
   // and written to it, blocks that failed their checksum (deleted and fetched
-  // again), and blocks that could not be stored (no room, write errors).
+  // again), bytes whose checksums were computed (a re-read of an unchanged
+  // block from the page cache skips it), and blocks that could not be stored
+  // (no room, write errors).
   uint64_t disk_hits = 0;
   uint64_t disk_misses = 0;
   uint64_t disk_bytes_read = 0;
   uint64_t disk_bytes_written = 0;
   uint64_t disk_corrupt_blocks = 0;
+  uint64_t disk_bytes_verified = 0;
   uint64_t disk_write_failures = 0;
 };
 

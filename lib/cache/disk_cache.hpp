@@ -6,7 +6,9 @@
 // changed object never finds its old blocks; they age out by LRU.
 //
 // Every block is checked on read (per-chunk XXH3, see block_file.hpp); a bad
-// block is deleted and reported as kCorrupt so the caller fetches it again.
+// block is deleted and reported as kCorrupt so the caller fetches it again. A
+// whole block this process already checked is not hashed again while it is
+// unchanged and served from the page cache (see verified_blocks.hpp).
 // Blocks are written to a 0600 temp file and renamed into place, so readers in
 // any process see whole blocks or none, and a writer killed mid-way leaves
 // only a temp file that a later eviction pass removes. Total size is kept
@@ -24,6 +26,7 @@
 #include <string_view>
 
 #include "cache/disk_cache_dir.hpp"
+#include "cache/verified_blocks.hpp"
 #include "objectfs/status.hpp"
 
 namespace objectfs::internal {
@@ -90,6 +93,7 @@ class DiskCache {
   uint64_t written_since_scan_ = 0;  // other processes write too: rescan now and then
   uint64_t min_free_bytes_ = 0;
   std::atomic<bool> subdir_ready_[256] = {};
+  VerifiedBlocks verified_;
 };
 
 }  // namespace objectfs::internal

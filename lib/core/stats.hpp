@@ -23,6 +23,7 @@ struct StatsCounters {
   std::atomic<uint64_t> disk_bytes_read{0};
   std::atomic<uint64_t> disk_bytes_written{0};
   std::atomic<uint64_t> disk_corrupt_blocks{0};
+  std::atomic<uint64_t> disk_bytes_verified{0};
   std::atomic<uint64_t> disk_write_failures{0};
 
   enum RequestKind { kNone, kHead, kGet, kList, kOther };
@@ -55,6 +56,7 @@ struct StatsCounters {
     s.disk_bytes_read = disk_bytes_read.load(std::memory_order_relaxed);
     s.disk_bytes_written = disk_bytes_written.load(std::memory_order_relaxed);
     s.disk_corrupt_blocks = disk_corrupt_blocks.load(std::memory_order_relaxed);
+    s.disk_bytes_verified = disk_bytes_verified.load(std::memory_order_relaxed);
     s.disk_write_failures = disk_write_failures.load(std::memory_order_relaxed);
     return s;
   }

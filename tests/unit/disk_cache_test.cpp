@@ -1,5 +1,6 @@
 #include "cache/disk_cache.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -211,6 +212,60 @@ TEST_CASE("a corrupt block is detected, deleted and counted", "[disk]") {
   REQUIRE(cache->Write(id, 0, Pattern(0, kMiB)).ok());
   fs::resize_file(Files(dir.path, ".blk", false).at(0), kBlockHeaderSize + 1000);
   CHECK(cache->Read(id, 0, kMiB, 0, out) == DiskCache::ReadResult::kCorrupt);
+  CHECK(stats.disk_corrupt_blocks == 2);
+}
+
+TEST_CASE("a block checked whole is not hashed again until it changes", "[disk]") {
+  TempDir dir;
+  StatsCounters stats;
+  auto cache = OpenCache(dir.path, &stats);
+  const std::string id = DiskCache::Identity("s3://b", "k", "\"e1\"", kMiB);
+  const auto block = Pattern(0, kMiB);
+  REQUIRE(cache->Write(id, 0, block).ok());
+  const fs::path file = Files(dir.path, ".blk", false).at(0);
+  // Settled: written long enough ago that a later write must move its mtime.
+  auto age = [&] {
+    const timespec old[2] = {{0, UTIME_OMIT}, {::time(nullptr) - 5, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, file.c_str(), old, 0) == 0);
+  };
+  age();
+  // Read into a buffer off a page boundary, through the page cache.
+  std::vector<std::byte> storage(kMiB + 1);
+  const std::span<std::byte> out(storage.data() + 1, kMiB);
+  auto read = [&] { return cache->Read(id, 0, kMiB, 0, out); };
+  REQUIRE(read() == DiskCache::ReadResult::kHit);
+  CHECK(std::equal(out.begin(), out.end(), block.begin()));
+  CHECK(stats.disk_bytes_verified == kMiB);
+  std::fill(out.begin(), out.end(), std::byte{0});
+  REQUIRE(read() == DiskCache::ReadResult::kHit);  // from the page cache, not hashed
+  CHECK(std::equal(out.begin(), out.end(), block.begin()));
+  CHECK(stats.disk_bytes_verified == kMiB);
+  // A partial read is always checked (the one chunk it touches).
+  std::vector<std::byte> part(1000);
+  REQUIRE(cache->Read(id, 0, kMiB, 70000, part) == DiskCache::ReadResult::kHit);
+  CHECK(stats.disk_bytes_verified == kMiB + kBlockChunkSize);
+
+  // A write to the file is caught, even one that puts the old mtime back.
+  auto flip = [&](uint64_t at) {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(kBlockHeaderSize + at);
+    const char byte = static_cast<char>(f.get());
+    f.seekp(kBlockHeaderSize + at);
+    f.put(static_cast<char>(~byte));
+  };
+  flip(500000);
+  age();
+  CHECK(read() == DiskCache::ReadResult::kCorrupt);
+  CHECK(stats.disk_corrupt_blocks == 1);
+
+  // A new block file in its place is checked again.
+  REQUIRE(cache->Write(id, 0, block).ok());
+  age();
+  const uint64_t verified_before = stats.disk_bytes_verified;
+  REQUIRE(read() == DiskCache::ReadResult::kHit);
+  CHECK(stats.disk_bytes_verified == verified_before + kMiB);
+  flip(12345);  // mtime now: caught
+  CHECK(read() == DiskCache::ReadResult::kCorrupt);
   CHECK(stats.disk_corrupt_blocks == 2);
 }
 

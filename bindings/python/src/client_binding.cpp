@@ -61,6 +61,7 @@ py::dict StatsDict(const ClientStats& s) {
                   "memory_peak"_a = s.memory_peak, "disk_hits"_a = s.disk_hits,
                   "disk_misses"_a = s.disk_misses, "disk_bytes_read"_a = s.disk_bytes_read,
                   "disk_bytes_written"_a = s.disk_bytes_written,
+                  "disk_bytes_verified"_a = s.disk_bytes_verified,
                   "disk_corrupt_blocks"_a = s.disk_corrupt_blocks);
 }
 
