@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The mount's cold `cat` alone: nginx serving one object from tmpfs as anonymous
+# S3, then, RUNS times, 8 parallel ranged curls (the limit) and a `cat` of the
+# object through a fresh `objectfs mount` (page cache dropped before each).
+# These are the "isolated runs" of the README's target table.
+#
+#   bench/mount_alone.sh [--size MiB] [--runs N] [--fill GiB]
+#
+#   --size MiB   object size (default 2048)
+#   --runs N     rounds (default 3)
+#   --fill GiB   first put GiB of extra data in tmpfs, as the full compare.sh run
+#                does (its nginx data and RGW's memstore): on a VM that backs
+#                memory lazily, the mount then fills its page cache with memory
+#                the host has taken back (see the README)
+#
+# Needs root (drop_caches, FUSE) and a build (build/objectfs). Everything lives
+# in one temp dir plus one under /dev/shm; both go, and the mount is unmounted,
+# on exit, Ctrl-C or TERM.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+SIZE_MIB=2048
+RUNS=3
+FILL_GIB=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --size) SIZE_MIB=${2:?--size needs MiB}; shift ;;
+        --runs) RUNS=${2:?--runs needs a number}; shift ;;
+        --fill) FILL_GIB=${2:?--fill needs GiB}; shift ;;
+        -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "mount_alone.sh: unknown option: $1 (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $(id -u) -eq 0 ]] || exec sudo -E "$0" "$@"
+[[ -x $REPO/build/objectfs ]] || { echo "mount_alone.sh: build/objectfs is missing (scripts/setup.sh builds it)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/objectfs-alone.XXXXXX)
+DATA=$(mktemp -d /dev/shm/objectfs-alone.XXXXXX)
+MNT=$WORK/mnt
+NGINX_PID="" MOUNT_PID=""
+cleanup() {
+    set +e
+    mountpoint -q "$MNT" 2>/dev/null && { fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"; }
+    [[ -n $MOUNT_PID ]] && kill "$MOUNT_PID" 2>/dev/null
+    [[ -n $NGINX_PID ]] && kill "$NGINX_PID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$WORK" "$DATA"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+mkdir -p "$DATA/www/bench" "$WORK/list" "$WORK/tmp" "$MNT"
+chmod 755 "$WORK" "$DATA" "$DATA/www" "$DATA/www/bench" "$WORK/list"  # nginx workers run unprivileged
+SIZE=$((SIZE_MIB << 20))
+head -c "$SIZE" /dev/urandom >"$DATA/www/bench/big.bin"
+((FILL_GIB > 0)) && fallocate -l "${FILL_GIB}G" "$DATA/fill"
+cat >"$WORK/list/bench.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bench</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>big.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"0"</ETag><Size>$SIZE</Size></Contents></ListBucketResult>
+EOF
+PORT=$(/usr/bin/python3 "$REPO/bench/bench_util.py" free-port)
+# The same nginx settings as compare.sh (sendfile, no tcp_nopush, long keepalive).
+cat >"$WORK/nginx.conf" <<EOF
+daemon off;
+worker_processes 2;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/cb; proxy_temp_path $WORK/tmp/p;
+    fastcgi_temp_path $WORK/tmp/f; uwsgi_temp_path $WORK/tmp/u; scgi_temp_path $WORK/tmp/s;
+    sendfile on; etag on; keepalive_timeout 300s; keepalive_requests 1000000;
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:$PORT;
+        root $DATA/www;
+        location = /bench { rewrite ^ /.list/bench.xml last; }
+        location = /bench/ { rewrite ^ /.list/bench.xml last; }
+        location /.list/ { internal; alias $WORK/list/; default_type application/xml; }
+    }
+}
+EOF
+nginx -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/error.log" </dev/null >/dev/null 2>&1 &
+NGINX_PID=$!
+for ((i = 0; i < 100; i++)); do curl -s -o /dev/null "http://127.0.0.1:$PORT/bench" && break; sleep 0.1; done
+
+export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY http_proxy https_proxy
+echo "object: $SIZE_MIB MiB in tmpfs; extra tmpfs data: $FILL_GIB GiB; $(nproc) CPUs"
+printf '%-4s %12s %14s %7s %10s\n' run "curl8 (s)" "mount cat (s)" ratio "RSS (MiB)"
+for ((run = 1; run <= RUNS; run++)); do
+    sync; echo 3 >/proc/sys/vm/drop_caches
+    t=$(now_ms) pids=() chunk=$((SIZE / 8))
+    for ((i = 0; i < 8; i++)); do
+        curl -sS -o /dev/null -r "$((i * chunk))-$((i * chunk + chunk - 1))" \
+            "http://127.0.0.1:$PORT/bench/big.bin" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    curl_ms=$(($(now_ms) - t))
+    "$REPO/build/objectfs" --no-sign-request mount s3://bench "$MNT" --foreground \
+        </dev/null >"$WORK/mount.log" 2>&1 &
+    MOUNT_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        mountpoint -q "$MNT" || ! kill -0 "$MOUNT_PID" 2>/dev/null && break
+        sleep 0.1
+    done
+    mountpoint -q "$MNT" || { cat "$WORK/mount.log" >&2; exit 1; }
+    sync; echo 3 >/proc/sys/vm/drop_caches
+    t=$(now_ms)
+    cat "$MNT/big.bin" >/dev/null
+    mount_ms=$(($(now_ms) - t))
+    rss=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$MOUNT_PID/status")
+    fusermount3 -u "$MNT"
+    wait "$MOUNT_PID" || true
+    MOUNT_PID=""
+    awk -v r="$run" -v c="$curl_ms" -v m="$mount_ms" -v rss="$rss" \
+        'BEGIN { printf "%-4d %12.2f %14.2f %7.2f %10s\n", r, c / 1000, m / 1000, c / m, rss }'
+done
