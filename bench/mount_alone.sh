@@ -51,39 +51,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-mkdir -p "$DATA/www/bench" "$WORK/list" "$WORK/tmp" "$MNT"
-chmod 755 "$WORK" "$DATA" "$DATA/www" "$DATA/www/bench" "$WORK/list"  # nginx workers run unprivileged
+# shellcheck source=bench/nginx_s3.sh
+. "$REPO/bench/nginx_s3.sh"
+mkdir -p "$DATA/www/bench" "$MNT"
 SIZE=$((SIZE_MIB << 20))
 head -c "$SIZE" /dev/urandom >"$DATA/www/bench/big.bin"
 ((FILL_GIB > 0)) && fallocate -l "${FILL_GIB}G" "$DATA/fill"
-cat >"$WORK/list/bench.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>bench</Name><Prefix></Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated><Contents><Key>big.bin</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"0"</ETag><Size>$SIZE</Size></Contents></ListBucketResult>
-EOF
 PORT=$(/usr/bin/python3 "$REPO/bench/bench_util.py" free-port)
-# The same nginx settings as compare.sh (sendfile, no tcp_nopush, long keepalive).
-cat >"$WORK/nginx.conf" <<EOF
-daemon off;
-worker_processes 2;
-pid $WORK/nginx.pid;
-error_log $WORK/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/cb; proxy_temp_path $WORK/tmp/p;
-    fastcgi_temp_path $WORK/tmp/f; uwsgi_temp_path $WORK/tmp/u; scgi_temp_path $WORK/tmp/s;
-    sendfile on; etag on; keepalive_timeout 300s; keepalive_requests 1000000;
-    default_type application/octet-stream;
-    server {
-        listen 127.0.0.1:$PORT;
-        root $DATA/www;
-        location = /bench { rewrite ^ /.list/bench.xml last; }
-        location = /bench/ { rewrite ^ /.list/bench.xml last; }
-        location /.list/ { internal; alias $WORK/list/; default_type application/xml; }
-    }
-}
-EOF
-nginx -c "$WORK/nginx.conf" -p "$WORK" -e "$WORK/error.log" </dev/null >/dev/null 2>&1 &
+nginx_s3_conf "$WORK/nginx" "$DATA/www" "$PORT" bench off
+/usr/bin/python3 "$REPO/bench/bench_util.py" list-xml "$DATA/www" bench "$WORK/nginx/list/bench.xml"
+chmod -R go+rX "$WORK" "$DATA"  # nginx workers run unprivileged
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" </dev/null >/dev/null 2>&1 &
 NGINX_PID=$!
 for ((i = 0; i < 100; i++)); do curl -s -o /dev/null "http://127.0.0.1:$PORT/bench" && break; sleep 0.1; done
 
