@@ -188,6 +188,11 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
     Count(stats_, &StatsCounters::disk_corrupt_blocks);
     return ReadResult::kCorrupt;
   };
+  auto hit = [&] {
+    Count(stats_, &StatsCounters::disk_hits);
+    Count(stats_, &StatsCounters::disk_bytes_read, out.size());
+    return ReadResult::kHit;
+  };
   std::array<std::byte, kBlockHeaderSize> raw;
   if (!PReadFully(fd.get(), raw, 0)) return corrupt();
   const std::optional<BlockHeader> header = DecodeBlockHeader(raw);
@@ -209,9 +214,7 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
   const bool whole_block = offset == 0 && out.size() == block_length;
   if (whole_block && have_stat && !PageAligned(out, kBlockHeaderSize) && verified_.Contains(st) &&
       PReadCached(fd.get(), out, kBlockHeaderSize)) {
-    Count(stats_, &StatsCounters::disk_hits);
-    Count(stats_, &StatsCounters::disk_bytes_read, out.size());
-    return ReadResult::kHit;
+    return hit();
   }
   auto verify = [&](uint64_t first_chunk, std::span<const std::byte> data) {
     Count(stats_, &StatsCounters::disk_bytes_verified, data.size());
@@ -253,9 +256,7 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
     std::memcpy(out.data(), scratch.data() + (offset - chunk_from), out.size());
   }
   if (whole_block && have_stat) verified_.Insert(st, now);
-  Count(stats_, &StatsCounters::disk_hits);
-  Count(stats_, &StatsCounters::disk_bytes_read, out.size());
-  return ReadResult::kHit;
+  return hit();
 }
 
 bool DiskCache::Contains(const std::string& identity, uint64_t block, uint64_t block_length) {
