@@ -7,9 +7,9 @@
 #   --quick          a 512 MiB object, 8 x 64 MiB and a 3,000-object tree (smoke run,
 #                    ~3 min) instead of 2 GiB, 8 x 256 MiB and 10,000 objects (~10-15 min)
 #   --skip-peers     no s3fs / rclone rows
-#   --runs N         cold runs of each big.bin curl and objectfs row, the table shows the
-#                    fastest (default 3; 1 with --quick); s3fs, rclone, the shards and the
-#                    random reads run once
+#   --runs N         cold runs of each big.bin curl and objectfs row and of the disk-cache
+#                    warm and fresh-mount rows, the table shows the fastest (default 3; 1
+#                    with --quick); s3fs, rclone, the shards and the random reads run once
 #   --reads N        random 64 KiB reads per random-read row (default 2000; 500 with --quick)
 #   --keep-logs DIR  copy the server access logs and every run's output to DIR at exit
 #
@@ -668,7 +668,7 @@ TITLE=$WORK/title.md
     echo
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "- machine: $(nproc) CPUs ($cpu), $mem_gib GiB RAM, Linux $(uname -r); objectfs $rev"
-    echo "- command: bench/compare.sh$( ((QUICK)) && echo ' --quick')$( ((SKIP_PEERS)) && echo ' --skip-peers') (big.bin curl/objectfs rows: fastest of $RUNS cold run(s); other rows: one run)"
+    echo "- command: bench/compare.sh$( ((QUICK)) && echo ' --quick')$( ((SKIP_PEERS)) && echo ' --skip-peers') (big.bin curl/objectfs rows and the disk-cache warm and fresh-mount rows: fastest of $RUNS run(s); other rows: one run)"
     echo "- data: big.bin $((BIG_SIZE / MIB)) MiB, $NSHARDS x $((SHARD_SIZE / MIB)) MiB shards, random bytes; RGW: Ceph $(radosgw --version 2>/dev/null | awk '{print $3}') memstore (multipart, $((UPLOAD_PART / MIB)) MiB parts); nginx $(nginx -v 2>&1 | sed 's|.*/||') serving the same files from tmpfs as anonymous S3 (sendfile, etag)"
     echo "- every run cold (page cache dropped before it) except the re-read and local-file rows; MB/s = 10^6 bytes/s; ratio = MB/s over the best parallel-curl MB/s on big.bin, same server (re-reads: over the local-file cat)"
     echo "- mount rows: objectfs mount / s3fs / rclone with default options; ls -lR rows: a $((TREE_DIRS * TREE_FILES))-object tree in $TREE_DIRS directories on RGW, requests counted in RGW's log"

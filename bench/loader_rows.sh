@@ -76,17 +76,21 @@ disk_cache_rows() {
     mkdir -p "$dir"
     client_setup "$server"
     for ((i = 0; i < NSHARDS; i++)); do shards+=("s3://$BUCKET/shard-$i.bin"); done
-    # 1. warm of the shards into an empty cache (on this machine's disk, like a node's)
-    drop_caches
-    env "${OFS_ENV[@]}" $PY "$REPO/bench/disk_cache.py" --objectfs "$BIN/objectfs" "${OFS_FLAGS[@]}" \
-        --cache-dir "$cache" --cache-size 8G "${shards[@]}" >"$dir/warm.json" 2>"$dir/warm.err" || rc=$?
-    if ((rc != 0)); then
-        failed disk.warm objectfs "$server" "objectfs warm of $NSHARDS x $((SHARD_SIZE / MIB)) MiB" "rc $rc: $(tail -c 200 "$dir/warm.err")"
-    else
+    # 1. warm of the shards into an empty cache (on this machine's disk, like a node's),
+    #    RUNS times (disk_cache.py empties the cache first)
+    for ((run = 1; run <= RUNS; run++)); do
+        drop_caches
+        rc=0
+        env "${OFS_ENV[@]}" $PY "$REPO/bench/disk_cache.py" --objectfs "$BIN/objectfs" "${OFS_FLAGS[@]}" \
+            --cache-dir "$cache" --cache-size 8G "${shards[@]}" >"$dir/warm.json" 2>"$dir/warm.err" || rc=$?
+        if ((rc != 0)); then
+            failed disk.warm objectfs "$server" "objectfs warm of $NSHARDS x $((SHARD_SIZE / MIB)) MiB" "rc $rc: $(tail -c 200 "$dir/warm.err")"
+            break
+        fi
         row disk.warm objectfs "$server" "objectfs warm of $NSHARDS x $((SHARD_SIZE / MIB)) MiB into an empty disk cache" seq \
             "$(json_field "$dir/warm.json" warm_seconds)" "$(json_field "$dir/warm.json" warm_bytes)" \
             "$(json_field "$dir/warm.json" warm_get_requests)" - - "wall time of the process (List/HEAD included)"
-    fi
+    done
     # 2. big.bin warmed, then read back from the cache by the C++ API, against the
     #    same bytes read from a local file (both with the pages in memory).
     local local_copy=$WORK/big-local.bin
@@ -112,33 +116,36 @@ disk_cache_rows() {
             "no GET: every byte from the disk cache"
     fi
     # 3. A fresh mount over the warmed cache, page cache dropped; the reference is
-    #    `cat` of the local copy on the same disk, also cold.
-    drop_caches
-    local t; t=$(now_ns)
-    cat "$local_copy" >/dev/null
-    row disk.localcold cat local "big.bin, local file on the cache's disk, cold, cat > /dev/null" ref:diskcold \
-        "$(secs_since "$t")" "$BIG_SIZE" - - - "page cache dropped first"
-    local mnt=$WORK/mnt/objectfs-disk
+    #    `cat` of the local copy on the same disk, also cold. RUNS rounds of both,
+    #    one after the other: this VM's disk reads vary a lot from run to run.
+    local mnt=$WORK/mnt/objectfs-disk t secs pid
     mkdir -p "$mnt"
     MOUNTS+=("$mnt")
-    env "${OFS_ENV[@]}" "$BIN/objectfs" "${OFS_FLAGS[@]}" --stats --cache-dir "$cache" mount \
-        "s3://$BUCKET" "$mnt" --foreground --log-file "$dir/mount.log" </dev/null >>"$dir/mount.log" 2>&1 &
-    local pid=$!
-    DAEMONS+=("$pid")
-    for ((i = 0; i < 300; i++)); do is_mounted "$mnt" && break; sleep 0.1; done
-    drop_caches
-    rc=0
-    t=$(now_ns)
-    cat "$mnt/big.bin" >/dev/null || rc=$?
-    local secs; secs=$(secs_since "$t")
-    ofs_mount_stop "$mnt" "$pid"
-    if ((rc != 0)); then
-        failed disk.mount objectfs "$server" "big.bin through a fresh mount over the disk cache" "cat rc $rc"
-    else
+    for ((run = 1; run <= RUNS; run++)); do
+        drop_caches
+        t=$(now_ns)
+        cat "$local_copy" >/dev/null
+        row disk.localcold cat local "big.bin, local file on the cache's disk, cold, cat > /dev/null" ref:diskcold \
+            "$(secs_since "$t")" "$BIG_SIZE" - - - "page cache dropped first"
+        env "${OFS_ENV[@]}" "$BIN/objectfs" "${OFS_FLAGS[@]}" --stats --cache-dir "$cache" mount \
+            "s3://$BUCKET" "$mnt" --foreground --log-file "$dir/mount.$run.log" </dev/null >>"$dir/mount.$run.log" 2>&1 &
+        pid=$!
+        DAEMONS+=("$pid")
+        for ((i = 0; i < 300; i++)); do is_mounted "$mnt" && break; sleep 0.1; done
+        drop_caches
+        rc=0
+        t=$(now_ns)
+        cat "$mnt/big.bin" >/dev/null || rc=$?
+        secs=$(secs_since "$t")
+        ofs_mount_stop "$mnt" "$pid"
+        if ((rc != 0)); then
+            failed disk.mount objectfs "$server" "big.bin through a fresh mount over the disk cache" "cat rc $rc"
+            break
+        fi
         row disk.mount objectfs "$server" "big.bin, cat through a fresh mount over the warmed disk cache, cold page cache" vs:diskcold \
-            "$secs" "$BIG_SIZE" "$($UTIL stats "$dir/mount.log" get_requests)" - - \
+            "$secs" "$BIG_SIZE" "$($UTIL stats "$dir/mount.$run.log" get_requests)" - - \
             "no GET: every byte from the disk cache"
-    fi
+    done
     rm -f "$local_copy"
     rm -rf "$cache"
 }

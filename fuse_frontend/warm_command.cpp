@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "byte_format.hpp"
@@ -21,6 +22,7 @@ using Clock = std::chrono::steady_clock;
 struct WarmObject {
   std::string uri;
   uint64_t size = 0;
+  std::optional<ObjectInfo> stat;  // when named on the command line: opened without a second HEAD
   std::once_flag opened;
   std::shared_ptr<File> file;
   Status status;  // the first error, guarded by Progress::mu
@@ -80,6 +82,7 @@ Status Expand(Client& client, const std::string& text,
       auto object = std::make_unique<WarmObject>();
       object->uri = uri.ToString();
       object->size = info->size;
+      object->stat = std::move(*info);
       out->push_back(std::move(object));
       return Status::Ok();
     }
@@ -166,7 +169,9 @@ int RunWarm(Client& client, const WarmArgs& args) {
     for (size_t i = next++; i < tasks.size(); i = next++) {
       WarmObject& object = *tasks[i].object;
       std::call_once(object.opened, [&] {
-        auto file = client.Open(object.uri);
+        // Listed objects get their HEAD here: later reads key the cache by what
+        // Stat returns, and a listing need not return the same fields.
+        auto file = object.stat ? client.Open(object.uri, *object.stat) : client.Open(object.uri);
         std::lock_guard lock(progress.mu);
         if (file.ok()) {
           object.file = std::move(*file);

@@ -65,6 +65,10 @@ class Client {
 
   // Opens an object: one metadata request, then reads pin its ETag.
   Result<std::shared_ptr<File>> Open(std::string_view uri);
+  // Opens an object with the result of an earlier Stat(uri), sending no
+  // request; reads pin info.etag as after Open(uri). Only Stat's result will
+  // do: a listing's fields are not what reads are checked against.
+  Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
 
   // The store serving `uri`'s bucket (created on first use, then reused).
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);

@@ -72,6 +72,11 @@ Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
   return std::make_shared<File>(core_, std::move(at.store), std::move(at.uri), std::move(*info));
 }
 
+Result<std::shared_ptr<File>> Client::Open(std::string_view text, ObjectInfo info) {
+  OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
+  return std::make_shared<File>(core_, std::move(at.store), std::move(at.uri), std::move(info));
+}
+
 ClientStats Client::Stats() const {
   ClientStats stats = core_->stats().Snapshot();
   stats.memory_used = core_->cache().used();

@@ -148,6 +148,18 @@ def test_warm_then_reads_send_no_data_gets(objectfs, objects, cache_dir):
     assert "0 B fetched" in again.stdout.decode()
 
 
+def test_warm_of_named_objects_sends_one_head_each(objectfs, objects, cache_dir):
+    objects("one.bin", os.urandom(9 * MiB))  # two blocks
+    objects("two.bin", os.urandom(1 * MiB))
+    out = objectfs("--stats", "--cache-dir", cache_dir, "warm", s3uri(objects.prefix + "one.bin"),
+                   s3uri(objects.prefix + "two.bin"), check_rc=0)
+    stats = stats_of(out.stderr)
+    # The HEAD that finds each object also pins its ETag for the fetches.
+    assert stats["head_requests"] == 2, stats
+    assert stats["get_requests"] == 3, stats
+    assert stats["list_requests"] == 0, stats
+
+
 def test_corrupt_block_is_detected_and_refetched(objectfs, objects, cache_dir):
     data = os.urandom(5 * MiB)
     key = objects("corrupt.bin", data)
