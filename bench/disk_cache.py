@@ -34,6 +34,8 @@ def main():
     parser.add_argument("--reader", default="build/bench/disk_cache_read")
     parser.add_argument("--read", help="object to read back from the cache (C++ API)")
     parser.add_argument("--local", help="local copy of --read, the speed reference")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="reads of each kind; the best counts (each takes ~0.1 s)")
     parser.add_argument("uris", nargs="+", help="objects or prefixes to warm")
     args = parser.parse_args()
 
@@ -66,7 +68,7 @@ def main():
         "warm_get_requests": int(gets.group(1)) if gets else None,
     }
     if args.read:
-        cmd = [args.reader, args.read, "--cache-dir", args.cache_dir]
+        cmd = [args.reader, args.read, "--cache-dir", args.cache_dir, "--repeat", str(args.repeat)]
         if args.local:
             cmd += ["--local", args.local]
         if args.endpoint_url:

@@ -107,14 +107,15 @@ if ((DISK_CACHE)); then
     "$REPO/build/objectfs" --no-sign-request --cache-dir "$CACHE" --cache-size "$((SIZE_MIB * 2))M" \
         warm --no-progress s3://bench/big.bin
     cp "$DATA/www/bench/big.bin" "$WORK/local.bin"
-    printf '%-4s %16s %18s %7s %10s\n' run "local cat (s)" "mount cat (s)" ratio "RSS (MiB)"
+    printf '%-4s %16s %18s %7s %10s %6s\n' run "local cat (s)" "mount cat (s)" ratio "RSS (MiB)" GETs
     for ((run = 1; run <= RUNS; run++)); do
         local_ms=$(cold_cat_ms "$WORK/local.bin")
-        mount_start --cache-dir "$CACHE"
+        mount_start --stats --cache-dir "$CACHE"
         mount_ms=$(cold_cat_ms "$MNT/big.bin")
         rss=$(mount_stop)
-        awk -v r="$run" -v c="$local_ms" -v m="$mount_ms" -v rss="$rss" \
-            'BEGIN { printf "%-4d %16.2f %18.2f %7.2f %10s\n", r, c / 1000, m / 1000, c / m, rss }'
+        gets=$(grep -o 'get_requests=[0-9]*' "$WORK/mount.log" | tail -n 1 | cut -d= -f2)
+        awk -v r="$run" -v c="$local_ms" -v m="$mount_ms" -v rss="$rss" -v g="${gets:-?}" \
+            'BEGIN { printf "%-4d %16.2f %18.2f %7.2f %10s %6s\n", r, c / 1000, m / 1000, c / m, rss, g }'
     done
     exit 0
 fi
