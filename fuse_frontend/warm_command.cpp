@@ -169,8 +169,7 @@ int RunWarm(Client& client, const WarmArgs& args) {
     for (size_t i = next++; i < tasks.size(); i = next++) {
       WarmObject& object = *tasks[i].object;
       std::call_once(object.opened, [&] {
-        // Listed objects get their HEAD here: later reads key the cache by what
-        // Stat returns, and a listing need not return the same fields.
+        // Listed objects get their HEAD here (see Client::Open(uri, info)).
         auto file = object.stat ? client.Open(object.uri, *object.stat) : client.Open(object.uri);
         std::lock_guard lock(progress.mu);
         if (file.ok()) {

@@ -66,8 +66,9 @@ class Client {
   // Opens an object: one metadata request, then reads pin its ETag.
   Result<std::shared_ptr<File>> Open(std::string_view uri);
   // Opens an object with the result of an earlier Stat(uri), sending no
-  // request; reads pin info.etag as after Open(uri). Only Stat's result will
-  // do: a listing's fields are not what reads are checked against.
+  // request; reads pin info.etag as after Open(uri). Pass Stat's result, not
+  // a listing entry: the disk cache keys blocks by the ETag as Stat spells it,
+  // and a listing is not guaranteed to spell it the same way.
   Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
 
   // The store serving `uri`'s bucket (created on first use, then reused).

@@ -181,6 +181,37 @@ TEST_CASE("an object replaced after open is reported, never mixed", "[rgw]") {
   CHECK(AsString(buffer, size) == std::string(size, 'b'));
 }
 
+TEST_CASE("Open with a Stat result sends no request and pins that ETag", "[rgw]") {
+  auto env = LoadRgwEnv();
+  auto client = MakeClient(RgwOptions(env));
+  const std::string dir = env.Get("RGW_DIR");
+  const std::string path = dir + "/open-with-stat";
+  const size_t size = 3 << 20;
+  std::ofstream(path, std::ios::binary) << std::string(size, 'c');
+  PutWithBoto(env, "open-with-stat.bin", path);
+  const std::string uri = std::string("s3://") + kBucket + "/open-with-stat.bin";
+
+  auto info = client->Stat(uri);
+  REQUIRE(info.ok());
+  auto file = client->Open(uri, *info);
+  REQUIRE(file.ok());
+  CHECK(client->Stats().head_requests == 1);  // Stat's, none for the open
+  CHECK((*file)->ETag() == info->etag);
+  std::vector<std::byte> buffer(size);
+  REQUIRE((*file)->ReadInto(buffer).ok());
+  CHECK(AsString(buffer, size) == std::string(size, 'c'));
+
+  // The ETag given is the one every GET sends as If-Match.
+  ObjectInfo stale = *info;
+  stale.etag = "\"00000000000000000000000000000000\"";
+  auto wrong = client->Open(uri, stale);
+  REQUIRE(wrong.ok());
+  Status status = (*wrong)->ReadInto(buffer);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.code() == StatusCode::kObjectChanged);
+  CHECK(client->Stats().head_requests == 1);
+}
+
 TEST_CASE("listing pages through more than 1000 keys", "[rgw]") {
   auto env = LoadRgwEnv();
   auto client = MakeClient(RgwOptions(env));
