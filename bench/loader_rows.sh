@@ -118,26 +118,25 @@ disk_cache_rows() {
     # 3. A fresh mount over the warmed cache, page cache dropped; the reference is
     #    `cat` of the local copy on the same disk, also cold. RUNS rounds of both,
     #    one after the other: this VM's disk reads vary a lot from run to run.
-    local mnt=$WORK/mnt/objectfs-disk t secs pid
-    mkdir -p "$mnt"
-    MOUNTS+=("$mnt")
+    local mnt=$WORK/mnt/objectfs-disk t secs
     for ((run = 1; run <= RUNS; run++)); do
         drop_caches
         t=$(now_ns)
         cat "$local_copy" >/dev/null
         row disk.localcold cat local "big.bin, local file on the cache's disk, cold, cat > /dev/null" ref:diskcold \
             "$(secs_since "$t")" "$BIG_SIZE" - - - "page cache dropped first"
-        env "${OFS_ENV[@]}" "$BIN/objectfs" "${OFS_FLAGS[@]}" --stats --cache-dir "$cache" mount \
-            "s3://$BUCKET" "$mnt" --foreground --log-file "$dir/mount.$run.log" </dev/null >>"$dir/mount.$run.log" 2>&1 &
-        pid=$!
-        DAEMONS+=("$pid")
-        for ((i = 0; i < 300; i++)); do is_mounted "$mnt" && break; sleep 0.1; done
+        if ! ofs_mount_start "$server" "$BUCKET" "$mnt" "$dir/mount.$run.log" --cache-dir "$cache"; then
+            failed disk.mount objectfs "$server" "big.bin through a fresh mount over the disk cache" \
+                "mount failed: $(tail -n 3 "$dir/mount.$run.log" | tr '\n' ' ')"
+            ofs_mount_stop "$mnt" "$OFS_MOUNT_PID"
+            break
+        fi
         drop_caches
         rc=0
         t=$(now_ns)
         cat "$mnt/big.bin" >/dev/null || rc=$?
         secs=$(secs_since "$t")
-        ofs_mount_stop "$mnt" "$pid"
+        ofs_mount_stop "$mnt" "$OFS_MOUNT_PID"
         if ((rc != 0)); then
             failed disk.mount objectfs "$server" "big.bin through a fresh mount over the disk cache" "cat rc $rc"
             break

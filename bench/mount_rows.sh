@@ -9,14 +9,15 @@ TREE_BUCKET=benchtree
 TREE_DIRS=5
 TREE_FILES=2000  # per directory: each directory listing takes two List pages
 
-# ofs_mount_start SERVER BUCKET MNT LOGFILE: a foreground objectfs mount in the background;
-# sets OFS_MOUNT_PID. Returns non-zero when the mount never appears.
+# ofs_mount_start SERVER BUCKET MNT LOGFILE [OPTION...]: a foreground objectfs mount in the
+# background, with extra objectfs options (e.g. --cache-dir DIR); sets OFS_MOUNT_PID.
+# Returns non-zero when the mount never appears.
 ofs_mount_start() {
     local server=$1 bucket=$2 mnt=$3 logf=$4 i
     client_setup "$server"
     mkdir -p "$mnt"
     MOUNTS+=("$mnt")
-    env "${OFS_ENV[@]}" "$BIN/objectfs" "${OFS_FLAGS[@]}" --stats mount "s3://$bucket" "$mnt" \
+    env "${OFS_ENV[@]}" "$BIN/objectfs" "${OFS_FLAGS[@]}" --stats "${@:5}" mount "s3://$bucket" "$mnt" \
         --foreground --log-file "$logf" </dev/null >>"$logf" 2>&1 &
     OFS_MOUNT_PID=$!
     DAEMONS+=("$OFS_MOUNT_PID")
