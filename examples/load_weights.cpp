@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   auto file = (*client)->Open(uri);
   if (!file.ok()) return Fail(file.status());
-  auto header = objectfs::safetensors::ReadHeader(**client, **file);
+  auto header = objectfs::safetensors::ReadHeader(**file);
   if (!header.ok()) return Fail(header.status());
 
   // One buffer for all tensors, aligned so it can be pinned for DMA

@@ -80,9 +80,12 @@ Result<uint64_t> ParseHeaderLength(std::span<const std::byte> first8, uint64_t f
 // wrong (tensor, dtype, offsets). Thread-safe (pure).
 Result<Header> ParseHeader(std::string_view json, uint64_t file_size);
 
-// Reads and validates the header of `file` in at most two ranged reads pinned
-// to its ETag (the first one large enough for most headers). `client` must be
-// the Client that opened `file`. Errors carry the file's URI. Thread-safe.
+// Reads and validates the header of `file` in at most two reads through the
+// File (pinned to the version seen at open, served by the memory and disk
+// caches when they hold it; the first read is large enough for most headers).
+// Errors carry the file's URI. Thread-safe.
+Result<Header> ReadHeader(const File& file);
+// Kept for callers written against the first API; `client` is not used.
 Result<Header> ReadHeader(Client& client, const File& file);
 
 }  // namespace safetensors

@@ -30,9 +30,16 @@ struct ByteRange {
   uint64_t end() const { return offset + length; }
 };
 
+// What a read is pinned to. A store sends it with the request (If-Match, the
+// GCS generation) and checks the answer against it: a response carrying
+// another ETag or version is kObjectChanged, whatever the server did with the
+// request's conditions.
 struct ReadConditions {
   std::string if_match;      // ETag pinned at open; empty = unconditional
   std::string version = {};  // ObjectInfo::version pinned at open; empty = none
+
+  // The one way the library pins reads of an opened object.
+  static ReadConditions PinnedTo(const ObjectInfo& info) { return {info.etag, info.version}; }
 };
 
 struct ListRequest {

@@ -26,10 +26,12 @@ uint64_t DefaultMemoryLimit() {
 
 }  // namespace
 
-ClientCore::ClientCore(ClientOptions options, EnvLookup env)
+ClientCore::ClientCore(ClientOptions options, EnvLookup env,
+                       std::shared_ptr<HttpTransport> transport)
     : options_(std::move(options)),
       env_(std::move(env)),
-      raw_transport_(std::make_shared<CurlTransport>(options_.http)),
+      raw_transport_(transport ? std::move(transport)
+                               : std::make_shared<CurlTransport>(options_.http)),
       transport_(std::make_shared<RetryingTransport>(raw_transport_, options_.http.retry, &stats_)),
       cache_(options_.read.memory_limit ? options_.read.memory_limit : DefaultMemoryLimit(),
              options_.read.block_size),

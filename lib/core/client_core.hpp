@@ -30,7 +30,10 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 
 class ClientCore {
  public:
-  explicit ClientCore(ClientOptions options, EnvLookup env = ProcessEnv());
+  // `transport` replaces the libcurl one (tests: a fake server); retries are
+  // layered on top of it either way.
+  explicit ClientCore(ClientOptions options, EnvLookup env = ProcessEnv(),
+                      std::shared_ptr<HttpTransport> transport = nullptr);
   ~ClientCore();
 
   const ClientOptions& options() const { return options_; }

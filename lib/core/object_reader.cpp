@@ -27,7 +27,7 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
                            std::string key, ObjectInfo info)
     : core_(std::move(core)),
       target_(std::make_shared<const Target>(
-          Target{&core_->cache(), store, key, info,
+          Target{&core_->cache(), store, key, info, ReadConditions::PinnedTo(info),
                  core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag + '\n' +
                                          info.version),
                  core_->cache().block_size(), DiskTierFor(*core_, *store),
@@ -134,7 +134,7 @@ uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
 
 void ObjectReader::Target::Run(Fetch& fetch) const {
   auto n = ReadThroughDisk(disk, *store, key, disk_object, {fetch.offset(), fetch.length()},
-                           std::span(fetch.data(), fetch.length()), {info.etag, info.version});
+                           std::span(fetch.data(), fetch.length()), pin);
   Status status = n.ok() ? Status::Ok() : n.status();
   if (n.ok() && *n != fetch.length()) {
     status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
@@ -148,8 +148,8 @@ void ObjectReader::Target::Run(Fetch& fetch) const {
 }
 
 Result<size_t> ObjectReader::ReadDirect(uint64_t offset, std::span<std::byte> out) {
-  return core_->ParallelRead(*target_->store, target_->key, {info_.etag, info_.version}, offset,
-                             out, target_->disk ? &target_->disk_object : nullptr);
+  return core_->ParallelRead(*target_->store, target_->key, target_->pin, offset, out,
+                             target_->disk ? &target_->disk_object : nullptr);
 }
 
 Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t offset,
@@ -271,7 +271,7 @@ Result<WarmCounts> ObjectReader::WarmDisk(ByteRange range) {
             : "no disk cache is configured (set cache_dir or OBJECTFS_CACHE_DIR)");
   }
   return WarmBlocks(*target_->disk, *target_->store, target_->key, target_->disk_object, range,
-                    {info_.etag});
+                    target_->pin);
 }
 
 void ObjectReader::Prefetch(ByteRange range) {

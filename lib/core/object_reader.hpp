@@ -74,6 +74,7 @@ class ObjectReader {
     std::shared_ptr<ObjectStore> store;
     std::string key;
     ObjectInfo info;
+    ReadConditions pin;  // ReadConditions::PinnedTo(info): every data request carries it
     uint64_t object_id;
     uint64_t block_size;
     DiskCache* disk;  // null: no disk tier for this object

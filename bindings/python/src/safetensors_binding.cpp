@@ -14,7 +14,7 @@ namespace {
 
 py::dict ReadHeader(const OpenFile& f) {
   safetensors::Header header =
-      Unwrap(WithoutGil([&] { return safetensors::ReadHeader(*f.client, *f.file); }));
+      Unwrap(WithoutGil([&] { return safetensors::ReadHeader(*f.file); }));
   py::list tensors;
   for (const auto& t : header.tensors) {
     py::tuple shape(t.shape.size());

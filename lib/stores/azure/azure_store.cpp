@@ -3,6 +3,7 @@
 #include "auth/azure_shared_key.hpp"
 #include "auth/sigv4.hpp"  // UriEncode
 #include "http/content_range.hpp"
+#include "http/rest.hpp"
 #include "stores/azure/azure_xml.hpp"
 #include "stores/s3/s3_xml.hpp"  // ParseHttpDate
 
@@ -118,11 +119,9 @@ Result<ObjectInfo> AzureStore::Stat(std::string_view key) {
   if (response.status < 200 || response.status >= 300) return ErrorStatus(call, response);
   ObjectInfo info;
   info.key = std::string(key);
-  const std::string* length = response.Header("content-length");
-  if (length == nullptr) {
-    return DataLoss("Get Blob Properties " + Quoted(call.blob) + ": no Content-Length");
-  }
-  info.size = std::strtoull(length->c_str(), nullptr, 10);
+  OBJECTFS_ASSIGN_OR_RETURN(
+      info.size,
+      ParseLengthHeader(response, "content-length", "Get Blob Properties " + Quoted(call.blob)));
   if (const std::string* etag = response.Header("etag")) info.etag = *etag;
   if (const std::string* modified = response.Header("last-modified")) {
     info.mtime = ParseHttpDate(*modified);
@@ -135,8 +134,7 @@ Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span
   if (range.length == 0) return size_t{0};
   if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
   OBJECTFS_ASSIGN_OR_RETURN(Call call, CallFor(key));
-  call.headers.emplace_back("x-ms-range", "bytes=" + std::to_string(range.offset) + "-" +
-                                              std::to_string(range.end() - 1));
+  call.headers.emplace_back("x-ms-range", RangeHeaderValue(range));
   if (!conditions.if_match.empty()) call.headers.emplace_back("If-Match", conditions.if_match);
   call.response_buffer = out.first(range.length);
   call.counter = StatsCounters::kGet;
@@ -144,6 +142,9 @@ Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span
   if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
   const std::string what =
       "Get Blob " + Quoted(call.blob) + " in container " + Quoted(call.container);
+  if (response.status == 200 || response.status == 206) {
+    OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, conditions, {}, what));
+  }
 
   if (response.status == 416) {
     // Azure's 416 carries no size: ask for it, so offset == size reads as empty.

@@ -3,6 +3,7 @@
 #include "auth/jwt.hpp"    // Base64Decode
 #include "auth/sigv4.hpp"  // UriEncode, CanonicalQueryString
 #include "http/content_range.hpp"
+#include "http/rest.hpp"
 #include "stores/gcs/crc32c.hpp"
 #include "stores/gcs/gcs_json.hpp"
 
@@ -149,8 +150,7 @@ Result<size_t> GcsStore::Read(std::string_view key, ByteRange range, std::span<s
     call.query.emplace_back("generation", conditions.version);
     call.query.emplace_back("ifGenerationMatch", conditions.version);
   }
-  call.headers.emplace_back(
-      "range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
+  call.headers.emplace_back("range", RangeHeaderValue(range));
   // Serve gzip-encoded objects as stored: their size and ranges are of the stored bytes.
   call.headers.emplace_back("accept-encoding", "gzip");
   call.response_buffer = out.first(range.length);
@@ -166,11 +166,10 @@ Result<size_t> GcsStore::CheckMediaResponse(const Call& call, ByteRange range,
   const std::string what = What(call);
   const long status = response.status;
   const bool success = status >= 200 && status < 300;
-  if (const std::string* generation = response.Header("x-goog-generation");
-      success && generation != nullptr && !conditions.version.empty() &&
-      *generation != conditions.version) {
-    return ObjectChanged(what + " changed since it was opened (generation " + *generation +
-                         ", pinned " + conditions.version + ")");
+  // The generation pins the bytes; the ETag also changes with metadata updates.
+  if (success) {
+    OBJECTFS_RETURN_IF_ERROR(
+        CheckPinned(response, conditions, {.etag = false, .version = "x-goog-generation"}, what));
   }
   if (status == 404 && !conditions.version.empty()) {
     return ObjectChanged(what + ": generation " + conditions.version +

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "http/content_range.hpp"
+#include "http/rest.hpp"
 #include "stores/s3/s3_xml.hpp"  // ParseHttpDate
 
 namespace objectfs::internal {
@@ -107,7 +108,8 @@ Result<ObjectInfo> HttpStore::Stat(std::string_view key) {
   }
   ObjectInfo info;
   info.key = std::string(key);
-  info.size = std::strtoull(length->c_str(), nullptr, 10);
+  OBJECTFS_ASSIGN_OR_RETURN(info.size,
+                            ParseLengthHeader(response, "content-length", UrlForMessages(key)));
   if (const std::string* etag = response.Header("etag")) info.etag = *etag;
   if (const std::string* modified = response.Header("last-modified")) {
     info.mtime = ParseHttpDate(*modified);
@@ -121,8 +123,7 @@ Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<
   if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
   HttpRequest request;
   request.url = UrlFor(key);
-  request.headers.emplace_back(
-      "Range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
+  request.headers.emplace_back("Range", RangeHeaderValue(range));
   // If-Match needs a strong ETag; a weak one is compared on the response instead.
   const bool weak = conditions.if_match.starts_with("W/");
   if (!conditions.if_match.empty() && !weak) {
@@ -161,11 +162,7 @@ Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<
     OBJECTFS_RETURN_IF_ERROR(
         CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, url));
   }
-  const std::string* etag = response.Header("etag");
-  if (!conditions.if_match.empty() && etag != nullptr && *etag != conditions.if_match) {
-    return ObjectChanged(url + " changed since it was opened (ETag " + conditions.if_match +
-                         " is now " + *etag + ")");
-  }
+  OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, conditions, {}, url));
   return response.buffer_bytes;
 }
 

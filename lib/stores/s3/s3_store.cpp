@@ -3,6 +3,7 @@
 #include "auth/sigv4.hpp"
 #include "core/stats.hpp"
 #include "http/content_range.hpp"
+#include "http/rest.hpp"
 #include "stores/s3/s3_xml.hpp"
 
 namespace objectfs::internal {
@@ -123,9 +124,8 @@ Result<ObjectInfo> S3Store::Stat(std::string_view key) {
   if (response.status < 200 || response.status >= 300) return ExplainHeadFailure(key, response);
   ObjectInfo info;
   info.key = std::string(key);
-  const std::string* length = response.Header("content-length");
-  if (length == nullptr) return DataLoss("HeadObject " + QuotedKey(key) + ": no Content-Length");
-  info.size = std::strtoull(length->c_str(), nullptr, 10);
+  OBJECTFS_ASSIGN_OR_RETURN(
+      info.size, ParseLengthHeader(response, "content-length", "HeadObject " + QuotedKey(key)));
   if (const std::string* etag = response.Header("etag")) info.etag = *etag;
   if (const std::string* modified = response.Header("last-modified")) {
     info.mtime = ParseHttpDate(*modified);
@@ -139,13 +139,16 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
   if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
   Call call;
   call.key = std::string(key);
-  call.headers.emplace_back(
-      "range", "bytes=" + std::to_string(range.offset) + "-" + std::to_string(range.end() - 1));
+  call.headers.emplace_back("range", RangeHeaderValue(range));
   if (!conditions.if_match.empty()) call.headers.emplace_back("if-match", conditions.if_match);
   call.response_buffer = out.first(range.length);
   call.counter = StatsCounters::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
+  if (response.status == 200 || response.status == 206) {
+    OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, conditions, {},
+                                         "key " + QuotedKey(key) + " in bucket '" + bucket_ + "'"));
+  }
 
   // Every check below needs the object size: a "*" total counts as malformed.
   ContentRange content_range;
