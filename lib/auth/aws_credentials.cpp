@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/ini_file.hpp"
+#include "util/time_formats.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -133,30 +134,6 @@ Status CheckUnsupported(const AwsFile& file, const Profile& profile) {
   return Status::Ok();
 }
 
-// "2026-11-25T20:00:00Z", optionally with fractional seconds.
-std::optional<std::chrono::system_clock::time_point> ParseIso8601(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::string_view rest = std::string_view(text).substr(static_cast<size_t>(consumed));
-  if (rest.starts_with('.')) {
-    rest.remove_prefix(1);
-    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) {
-      rest.remove_prefix(1);
-    }
-  }
-  if (rest != "Z" || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 // IMDSv2. On failure returns std::nullopt and says why in `why_not` (never the
 // response body: it may hold a secret).
 std::optional<ResolvedAwsCredentials> FetchImds(const AwsCredentialInputs& in,
@@ -218,7 +195,7 @@ std::optional<ResolvedAwsCredentials> FetchImds(const AwsCredentialInputs& in,
   }
   const std::string expiration = field("Expiration");
   if (!expiration.empty()) {
-    out.expiration = ParseIso8601(expiration);
+    out.expiration = ParseIso8601Strict(expiration);
     if (!out.expiration) {
       *why_not = "unparseable Expiration for role " + role;
       return std::nullopt;
@@ -278,14 +255,6 @@ Result<std::pair<std::string, std::string>> ParseEndpoint(std::string_view url,
 }
 
 }  // namespace
-
-EnvLookup ProcessEnv() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* value = std::getenv(std::string(name).c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
 
 Result<ResolvedAwsCredentials> ResolveAwsCredentials(const AwsCredentialInputs& in) {
   const S3Options defaults;

@@ -14,13 +14,9 @@
 #include "http/transport.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"
+#include "util/env.hpp"
 
 namespace objectfs::internal {
-
-// Returns the variable's value, or std::nullopt when unset. Empty values are
-// treated as unset by the resolvers, as the AWS SDKs do.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-EnvLookup ProcessEnv();  // wraps getenv
 
 struct ResolvedAwsCredentials {
   AwsCredentials credentials;  // empty access key = anonymous

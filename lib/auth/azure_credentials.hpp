@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/aws_credentials.hpp"  // EnvLookup
+#include "util/env.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"
 

@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "auth/base64.hpp"
 #include "http/transport.hpp"
 #include "objectfs/status.hpp"
+#include "util/base64.hpp"
 
 namespace objectfs::internal {
 

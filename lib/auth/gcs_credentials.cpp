@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "auth/jwt.hpp"
-#include "auth/sigv4.hpp"  // UriEncode
+#include "util/uri_encode.hpp"
 
 namespace objectfs::internal {
 namespace {

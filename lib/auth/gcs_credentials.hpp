@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "auth/aws_credentials.hpp"  // EnvLookup
+#include "util/env.hpp"
 #include "http/transport.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "auth/base64.hpp"
 #include "objectfs/status.hpp"
+#include "util/base64.hpp"
 
 namespace objectfs::internal {
 

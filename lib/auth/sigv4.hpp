@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/transport.hpp"
+#include "util/uri_encode.hpp"  // SigV4 signs the encoded form
 
 namespace objectfs::internal {
 
@@ -24,10 +25,6 @@ std::string Sha256Hex(std::string_view data);
 
 // Raw HMAC-SHA256 (binary string).
 std::string HmacSha256(std::string_view key, std::string_view data);
-
-// RFC 3986 encoding as SigV4 requires: unreserved A-Za-z0-9-._~ kept, every
-// other byte %XX (upper-case hex, UTF-8 bytes); '/' kept when !encode_slash.
-std::string UriEncode(std::string_view s, bool encode_slash);
 
 // "20150830T123600Z" from a time point (UTC, whole seconds).
 std::string AmzDate(std::chrono::system_clock::time_point t);
@@ -56,9 +53,5 @@ std::string StringToSign(std::string_view amz_date, std::string_view credential_
 // caller passed is replaced, so nothing is sent (or signed) twice.
 Headers SignV4(SigV4Request request, const AwsCredentials& creds, std::string_view region,
                std::string_view service, std::chrono::system_clock::time_point now);
-
-// Canonical query string (encoded, sorted) as it must appear in the URL too,
-// so the URL sent matches what was signed.
-std::string CanonicalQueryString(const std::vector<std::pair<std::string, std::string>>& query);
 
 }  // namespace objectfs::internal

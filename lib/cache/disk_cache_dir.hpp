@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "cache/unique_fd.hpp"
 #include "objectfs/status.hpp"
+#include "util/unique_fd.hpp"
 
 namespace objectfs::internal {
 

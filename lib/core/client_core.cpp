@@ -5,6 +5,7 @@
 #include <condition_variable>
 
 #include "auth/azure_credentials.hpp"
+#include "http/counting_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
 #include "stores/azure/azure_store.hpp"
@@ -33,6 +34,7 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
       raw_transport_(transport ? std::move(transport)
                                : std::make_shared<CurlTransport>(options_.http)),
       transport_(std::make_shared<RetryingTransport>(raw_transport_, options_.http.retry, &stats_)),
+      store_transport_(std::make_shared<CountingTransport>(transport_, &stats_)),
       cache_(options_.read.memory_limit ? options_.read.memory_limit : DefaultMemoryLimit(),
              options_.read.block_size),
       io_pool_(options_.read.max_parallel_requests) {
@@ -82,18 +84,18 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
   if (uri.scheme == "s3") {
     OBJECTFS_ASSIGN_OR_RETURN(S3Settings settings, ResolveS3Settings(options_.s3, env_));
     return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
-        uri.bucket, std::move(settings), aws_credentials_, transport_, &stats_));
+        uri.bucket, std::move(settings), aws_credentials_, store_transport_));
   }
   if (uri.scheme == "gs") {
     OBJECTFS_ASSIGN_OR_RETURN(GcsSettings settings, ResolveGcsSettings(options_.gcs, env_));
-    return std::shared_ptr<ObjectStore>(std::make_shared<GcsStore>(
-        uri.bucket, std::move(settings), gcs_tokens_, transport_, &stats_));
+    return std::shared_ptr<ObjectStore>(
+        std::make_shared<GcsStore>(uri.bucket, std::move(settings), gcs_tokens_, store_transport_));
   }
   if (uri.scheme == "az") {
     OBJECTFS_ASSIGN_OR_RETURN(AzureCredentials creds,
                               ResolveAzureCredentials(options_.azure, env_));
     return std::shared_ptr<ObjectStore>(
-        std::make_shared<AzureStore>(uri.bucket, std::move(creds), transport_, &stats_));
+        std::make_shared<AzureStore>(uri.bucket, std::move(creds), store_transport_));
   }
   if (uri.scheme == "https" || uri.scheme == "http") {
     // https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB is Azure, with keys
@@ -106,10 +108,10 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
       }
       AzureCredentials creds = CredentialsForAccountHost(std::move(resolved), account, uri.bucket);
       return std::shared_ptr<ObjectStore>(
-          std::make_shared<AzureStore>("", std::move(creds), transport_, &stats_));
+          std::make_shared<AzureStore>("", std::move(creds), store_transport_));
     }
     return std::shared_ptr<ObjectStore>(
-        std::make_shared<HttpStore>(uri.scheme + "://" + uri.bucket, transport_, &stats_));
+        std::make_shared<HttpStore>(uri.scheme + "://" + uri.bucket, store_transport_));
   }
   return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }

@@ -65,8 +65,9 @@ class ClientCore {
   const ClientOptions options_;
   const EnvLookup env_;
   StatsCounters stats_;
-  std::shared_ptr<HttpTransport> raw_transport_;  // no retries: credential probes
-  std::shared_ptr<HttpTransport> transport_;      // with retries: store requests
+  std::shared_ptr<HttpTransport> raw_transport_;    // no retries: credential probes
+  std::shared_ptr<HttpTransport> transport_;        // with retries: token requests
+  std::shared_ptr<HttpTransport> store_transport_;  // retries and counters: store requests
   std::shared_ptr<AwsCredentialProvider> aws_credentials_;
   std::shared_ptr<GcsTokenProvider> gcs_tokens_;
   BlockCache cache_;

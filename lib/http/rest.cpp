@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "http/content_range.hpp"
+#include "util/time_formats.hpp"
+
 namespace objectfs::internal {
 
 std::string RangeHeaderValue(ByteRange range) {
@@ -11,8 +14,9 @@ std::string RangeHeaderValue(ByteRange range) {
 Result<uint64_t> ParseLengthHeader(const HttpResponse& response, std::string_view name,
                                    const std::string& what) {
   const std::string* text = response.Header(name);
-  if (text == nullptr)
+  if (text == nullptr) {
     return DataLoss(what + ": the answer has no " + std::string(name) + " header");
+  }
   uint64_t value = 0;
   const char* end = text->data() + text->size();
   auto [ptr, ec] = std::from_chars(text->data(), end, value);
@@ -23,7 +27,23 @@ Result<uint64_t> ParseLengthHeader(const HttpResponse& response, std::string_vie
   return value;
 }
 
-Status CheckPinned(const HttpResponse& response, const ReadConditions& pin, PinHeaders headers,
+void VersionFromHeaders(const HttpResponse& response, ObjectInfo* info) {
+  if (const std::string* etag = response.Header("etag")) info->etag = *etag;
+  if (const std::string* modified = response.Header("last-modified")) {
+    info->mtime = ParseHttpDate(*modified);
+  }
+}
+
+Result<ObjectInfo> ObjectInfoFromHeaders(const HttpResponse& response, std::string key,
+                                         const std::string& what) {
+  ObjectInfo info;
+  info.key = std::move(key);
+  OBJECTFS_ASSIGN_OR_RETURN(info.size, ParseLengthHeader(response, "content-length", what));
+  VersionFromHeaders(response, &info);
+  return info;
+}
+
+Status CheckPinned(const HttpResponse& response, const ReadConditions& pin, AnswerChecks headers,
                    const std::string& what) {
   if (headers.etag && !pin.if_match.empty()) {
     const std::string* etag = response.Header("etag");
@@ -41,6 +61,73 @@ Status CheckPinned(const HttpResponse& response, const ReadConditions& pin, PinH
     }
   }
   return Status::Ok();
+}
+
+namespace {
+
+Status PastTheEnd(ByteRange range, const std::string& what, const std::string& size) {
+  return OutOfRange("range starting at byte " + std::to_string(range.offset) +
+                    " is past the end of " + what + (size.empty() ? "" : " (size " + size + ")"));
+}
+
+}  // namespace
+
+Result<size_t> CheckRangedAnswer(const HttpResponse& response, ByteRange range,
+                                 const ReadConditions& pin, AnswerChecks checks,
+                                 const std::string& what) {
+  ContentRange content_range;
+  // Every check of a 416 needs the object size: a "*" total counts as malformed.
+  const bool has_total = ParseContentRange(response.Header("content-range"), &content_range) &&
+                         content_range.has_total;
+  if (response.status == 416) {
+    if (has_total && range.offset == content_range.total) return size_t{0};
+    return PastTheEnd(range, what, has_total ? std::to_string(content_range.total) : "");
+  }
+  OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, pin, checks, what));
+  if (response.status == 200) {
+    const size_t total = response.buffer_bytes;  // the whole object came back
+    if (range.offset == 0) return total;
+    if (checks.whole_object_at_end && total == range.offset) return size_t{0};
+    if (checks.whole_object_at_end && total < range.offset) {
+      return PastTheEnd(range, what, std::to_string(total));
+    }
+    return DataLoss(what + ": the server ignored the Range header (HTTP 200 instead of 206)");
+  }
+  OBJECTFS_RETURN_IF_ERROR(
+      CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, what));
+  return response.buffer_bytes;
+}
+
+std::string DescribeHttpError(const HttpError& error) {
+  const std::string http = "HTTP " + std::to_string(error.status);
+  std::string detail = error.code.empty() ? http : error.code + " (" + http + ")";
+  if (!error.message.empty()) detail += ": " + error.message;
+  return detail;
+}
+
+long EffectiveStatus(const HttpError& error, ErrorCodeTable codes) {
+  for (const auto& [code, status] : codes) {
+    if (code == error.code) return status;
+  }
+  return error.status;
+}
+
+Status StatusForHttpError(long status, const HttpError& error, const ErrorNames& names) {
+  const std::string detail = DescribeHttpError(error);
+  const std::string& what = names.what;
+  if (status == 404 || status == 410) {
+    return NotFound(what + (names.container ? " does not exist: " : " not found: ") + detail);
+  }
+  if (status == 412) {
+    return ObjectChanged(what + " changed since it was opened (" + std::string(names.pin) +
+                         " no longer matches): " + detail);
+  }
+  if (status == 416) return OutOfRange(what + ": " + detail);
+  if (status == 401 || status == 403) {
+    return PermissionDenied("access denied to " + what + ": " + detail + names.credentials);
+  }
+  if (status >= 500 || status == 429) return Unavailable(what + ": server error " + detail);
+  return InvalidArgument(what + ": request rejected: " + detail);
 }
 
 }  // namespace objectfs::internal

@@ -16,8 +16,12 @@ namespace objectfs::internal {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Which request counter a request bumps (CountingTransport).
+enum class RequestKind { kUncounted, kHead, kGet, kList, kOther };
+
 struct HttpRequest {
   std::string method = "GET";
+  RequestKind kind = RequestKind::kUncounted;
   std::string url;  // fully encoded
   Headers headers;
   std::string body;  // request body, e.g. for PUT

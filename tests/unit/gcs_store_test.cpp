@@ -7,9 +7,11 @@
 
 #include "auth/jwt.hpp"
 #include "core/stats.hpp"
+#include "http/counting_transport.hpp"
 #include "stores/gcs/crc32c.hpp"
 #include "stores/gcs/gcs_json.hpp"
 #include "unit/fake_transport.hpp"
+#include "util/time_formats.hpp"
 
 using namespace objectfs;
 using namespace objectfs::internal;
@@ -38,7 +40,8 @@ struct Fixture {
       };
       return Result<GcsCredentialSource>(source);
     });
-    store = std::make_unique<GcsStore>("bkt", settings, tokens, fake, &stats);
+    store = std::make_unique<GcsStore>("bkt", settings, tokens,
+                                       std::make_shared<CountingTransport>(fake, &stats));
   }
 };
 
@@ -278,7 +281,7 @@ TEST_CASE("GCS settings: emulator host, endpoint, and no credentials for an emul
 }
 
 TEST_CASE("RFC 3339 timestamps", "[gcs]") {
-  CHECK(std::chrono::system_clock::to_time_t(ParseRfc3339("2023-11-14T22:13:20.123Z")) ==
+  CHECK(std::chrono::system_clock::to_time_t(ParseIso8601("2023-11-14T22:13:20.123Z")) ==
         1700000000);
-  CHECK(ParseRfc3339("garbage") == std::chrono::system_clock::time_point{});
+  CHECK(ParseIso8601("garbage") == std::chrono::system_clock::time_point{});
 }

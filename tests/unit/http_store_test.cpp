@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/stats.hpp"
+#include "http/counting_transport.hpp"
 #include "unit/fake_transport.hpp"
 
 using namespace objectfs;
@@ -14,7 +16,7 @@ namespace {
 struct Fixture {
   std::shared_ptr<FakeTransport> fake = std::make_shared<FakeTransport>();
   StatsCounters stats;
-  HttpStore store{"http://example.com:8080", fake, &stats};
+  HttpStore store{"http://example.com:8080", std::make_shared<CountingTransport>(fake, &stats)};
 };
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST_CASE("CheckPinned compares the ETag and the version header the store names"
   CHECK(changed.code() == StatusCode::kObjectChanged);
   CHECK(changed.message().find("\"v2\"") != std::string::npos);
   CHECK(changed.message().find("key 'k'") != std::string::npos);
-  const PinHeaders gcs{.etag = false, .version = "x-goog-generation"};
+  const AnswerChecks gcs{.etag = false, .version = "x-goog-generation"};
   CHECK(CheckPinned(WithHeaders({{"etag", "\"other\""}, {"x-goog-generation", "7"}}), pin, gcs, "k")
             .ok());
   CHECK(CheckPinned(WithHeaders({{"x-goog-generation", "8"}}), pin, gcs, "k").code() ==

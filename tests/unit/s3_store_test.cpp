@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/stats.hpp"
+#include "http/counting_transport.hpp"
 #include "unit/fake_transport.hpp"
 
 using namespace objectfs;
@@ -32,7 +33,8 @@ struct Fixture {
           anonymous ? "anonymous (--no-sign-request)" : "environment variables (AWS_ACCESS_KEY_ID)";
       return Result<ResolvedAwsCredentials>(creds);
     });
-    store = std::make_unique<S3Store>("bucket", settings, provider, fake, &stats);
+    store = std::make_unique<S3Store>("bucket", settings, provider,
+                                      std::make_shared<CountingTransport>(fake, &stats));
   }
 };
 

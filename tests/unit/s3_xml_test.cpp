@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include "http/xml_error.hpp"
+#include "util/time_formats.hpp"
+
 using namespace objectfs::internal;
 
 TEST_CASE("ParseListObjectsV2 reads objects, prefixes and the continuation token", "[xml]") {
@@ -44,15 +47,18 @@ TEST_CASE("ParseListObjectsV2 ends on the last page and rejects garbage", "[xml]
   CHECK_FALSE(truncated_without_token.ok());
 }
 
-TEST_CASE("ParseS3Error extracts code, message and request id", "[xml]") {
-  auto error = ParseS3Error(R"(<?xml version="1.0" encoding="UTF-8"?>
+TEST_CASE("ParseXmlError extracts the code and the message's first line", "[xml]") {
+  auto error = ParseXmlError(404, R"(<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>
 <Key>missing</Key><RequestId>tx0001</RequestId></Error>)");
+  CHECK(error.status == 404);
   CHECK(error.code == "NoSuchKey");
   CHECK(error.message == "The specified key does not exist.");
-  CHECK(error.request_id == "tx0001");
-  CHECK(ParseS3Error("").code.empty());
-  CHECK(ParseS3Error("<ListBucketResult/>").code.empty());
+  CHECK(ParseXmlError(403, "<Error><Code>X</Code><Message>one\nRequestId:2</Message></Error>")
+            .message == "one");
+  CHECK(ParseXmlError(500, "").code.empty());
+  CHECK(ParseXmlError(500, "<ListBucketResult/>").code.empty());
+  CHECK(ParseXmlError(500, "garbage").message.empty());
 }
 
 TEST_CASE("HTTP and ISO dates parse to UTC", "[xml]") {

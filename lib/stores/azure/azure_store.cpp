@@ -1,25 +1,27 @@
 #include "stores/azure/azure_store.hpp"
 
 #include "auth/azure_shared_key.hpp"
-#include "auth/sigv4.hpp"  // UriEncode
-#include "http/content_range.hpp"
 #include "http/rest.hpp"
+#include "http/xml_error.hpp"
 #include "stores/azure/azure_xml.hpp"
-#include "stores/s3/s3_xml.hpp"  // ParseHttpDate
+#include "util/uri_encode.hpp"
 
 namespace objectfs::internal {
 namespace {
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
+// Azure error codes that decide the outcome whatever the HTTP status.
+constexpr std::pair<std::string_view, long> kErrorCodes[] = {
+    {"BlobNotFound", 404}, {"ConditionNotMet", 412}, {"InvalidRange", 416}};
+
 }  // namespace
 
 AzureStore::AzureStore(std::string container, AzureCredentials credentials,
-                       std::shared_ptr<HttpTransport> transport, StatsCounters* stats)
+                       std::shared_ptr<HttpTransport> transport)
     : container_(std::move(container)),
       credentials_(std::move(credentials)),
-      transport_(std::move(transport)),
-      stats_(stats) {
+      transport_(std::move(transport)) {
   const std::string& endpoint = credentials_.blob_endpoint;
   const size_t authority = endpoint.find("://") + 3;
   const size_t path = endpoint.find('/', authority);
@@ -64,6 +66,7 @@ Result<HttpResponse> AzureStore::Send(const Call& call) {
   }
   HttpRequest request;
   request.method = call.method;
+  request.kind = call.kind;
   request.url = origin_ + path + (query.empty() ? "" : "?" + query);
   request.response_buffer = call.response_buffer;
   Headers headers = call.headers;
@@ -76,36 +79,22 @@ Result<HttpResponse> AzureStore::Send(const Call& call) {
   } else {
     request.headers = std::move(headers);
   }
-  if (stats_ != nullptr && call.counter != StatsCounters::kNone)
-    Add(stats_->Requests(call.counter));
   return transport_->Send(request);
 }
 
 Status AzureStore::ErrorStatus(const Call& call, const HttpResponse& response) const {
-  AzureError error = ParseAzureError(response.body);
+  HttpError error = ParseXmlError(response.status, response.body);
   // HEAD responses have no body; the code travels in a header.
   if (const std::string* code = response.Header("x-ms-error-code")) error.code = *code;
-  const long status = response.status;
-  std::string detail = error.code.empty() ? "HTTP " + std::to_string(status)
-                                          : error.code + " (HTTP " + std::to_string(status) + ")";
-  if (!error.message.empty()) detail += ": " + error.message;
   const std::string container =
       "container " + Quoted(call.container) + " of account " + Quoted(credentials_.account);
-  const std::string what =
-      call.blob.empty() ? container : "blob " + Quoted(call.blob) + " in " + container;
-  const std::string& code = error.code;
-  if (code == "ContainerNotFound") return NotFound(container + " does not exist: " + detail);
-  if (code == "BlobNotFound" || status == 404) return NotFound(what + " not found: " + detail);
-  if (code == "ConditionNotMet" || status == 412) {
-    return ObjectChanged(what + " changed since it was opened (ETag no longer matches): " + detail);
+  if (error.code == "ContainerNotFound") {
+    return StatusForHttpError(404, error, {container, /*container=*/true});
   }
-  if (code == "InvalidRange" || status == 416) return OutOfRange(what + ": " + detail);
-  if (status == 401 || status == 403) {
-    return PermissionDenied("access denied to " + what + ": " + detail + " (credentials from " +
-                            credentials_.source + ")");
-  }
-  if (status >= 500 || status == 429) return Unavailable(what + ": server error " + detail);
-  return InvalidArgument(what + ": request rejected: " + detail);
+  ErrorNames names{call.blob.empty() ? container
+                                     : "blob " + Quoted(call.blob) + " in " + container};
+  names.credentials = " (credentials from " + credentials_.source + ")";
+  return StatusForHttpError(EffectiveStatus(error, kErrorCodes), error, names);
 }
 
 Result<ObjectInfo> AzureStore::Stat(std::string_view key) {
@@ -114,19 +103,11 @@ Result<ObjectInfo> AzureStore::Stat(std::string_view key) {
     return InvalidArgument("no blob name given for container " + Quoted(call.container));
   }
   call.method = "HEAD";
-  call.counter = StatsCounters::kHead;
+  call.kind = RequestKind::kHead;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status < 200 || response.status >= 300) return ErrorStatus(call, response);
-  ObjectInfo info;
-  info.key = std::string(key);
-  OBJECTFS_ASSIGN_OR_RETURN(
-      info.size,
-      ParseLengthHeader(response, "content-length", "Get Blob Properties " + Quoted(call.blob)));
-  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
-  if (const std::string* modified = response.Header("last-modified")) {
-    info.mtime = ParseHttpDate(*modified);
-  }
-  return info;
+  return ObjectInfoFromHeaders(response, std::string(key),
+                               "Get Blob Properties " + Quoted(call.blob));
 }
 
 Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span<std::byte> out,
@@ -137,15 +118,8 @@ Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span
   call.headers.emplace_back("x-ms-range", RangeHeaderValue(range));
   if (!conditions.if_match.empty()) call.headers.emplace_back("If-Match", conditions.if_match);
   call.response_buffer = out.first(range.length);
-  call.counter = StatsCounters::kGet;
+  call.kind = RequestKind::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
-  if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
-  const std::string what =
-      "Get Blob " + Quoted(call.blob) + " in container " + Quoted(call.container);
-  if (response.status == 200 || response.status == 206) {
-    OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, conditions, {}, what));
-  }
-
   if (response.status == 416) {
     // Azure's 416 carries no size: ask for it, so offset == size reads as empty.
     Result<ObjectInfo> info = Stat(key);
@@ -154,15 +128,10 @@ Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span
                       " is past the end of blob " + Quoted(call.blob) +
                       (info.ok() ? " (size " + std::to_string(info->size) + ")" : ""));
   }
-  if (response.status == 200) {
-    // The whole blob came back: acceptable only when we asked from byte 0.
-    if (range.offset != 0) return DataLoss(what + ": server ignored x-ms-range");
-    return response.buffer_bytes;
-  }
-  if (response.status != 206) return ErrorStatus(call, response);
-  OBJECTFS_RETURN_IF_ERROR(
-      CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, what));
-  return response.buffer_bytes;
+  if (!IsRangedAnswer(response.status)) return ErrorStatus(call, response);
+  return CheckRangedAnswer(
+      response, range, conditions, {},
+      "Get Blob " + Quoted(call.blob) + " in container " + Quoted(call.container));
 }
 
 Result<ListPage> AzureStore::List(const ListRequest& request) {
@@ -182,7 +151,7 @@ Result<ListPage> AzureStore::List(const ListRequest& request) {
   if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
   if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
   if (!request.page_token.empty()) call.query.emplace_back("marker", request.page_token);
-  call.counter = StatsCounters::kList;
+  call.kind = RequestKind::kList;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status != 200) return ErrorStatus(call, response);
   return ParseListBlobs(response.body, name_prefix);

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "auth/azure_credentials.hpp"
-#include "core/stats.hpp"
+#include "http/rest.hpp"
 #include "http/transport.hpp"
 #include "objectfs/store.hpp"
 
@@ -20,7 +20,7 @@ class AzureStore : public ObjectStore {
   // `container` empty: an account-level store (https://ACCOUNT.blob.core.windows.net
   // URIs) whose keys are "CONTAINER/BLOB". Thread-safe.
   AzureStore(std::string container, AzureCredentials credentials,
-             std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
+             std::shared_ptr<HttpTransport> transport);
 
   std::string Describe() const override;
   std::string CacheNamespace() const override;
@@ -30,14 +30,9 @@ class AzureStore : public ObjectStore {
   Result<ListPage> List(const ListRequest& request) override;
 
  private:
-  struct Call {
-    std::string method = "GET";
+  struct Call : RestCall {
     std::string container;
     std::string blob;  // empty for container-level requests
-    std::vector<std::pair<std::string, std::string>> query;
-    Headers headers;
-    std::span<std::byte> response_buffer;
-    StatsCounters::RequestKind counter = StatsCounters::kNone;
   };
 
   // Splits a key into container and blob name.
@@ -51,7 +46,6 @@ class AzureStore : public ObjectStore {
   const std::string container_;
   const AzureCredentials credentials_;
   std::shared_ptr<HttpTransport> transport_;
-  StatsCounters* stats_;
   std::string origin_;     // scheme://host[:port]
   std::string base_path_;  // "" or "/ACCOUNT" for path-style (emulator) endpoints
 };

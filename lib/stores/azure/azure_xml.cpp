@@ -2,20 +2,9 @@
 
 #include <pugixml.hpp>
 
-#include "stores/s3/s3_xml.hpp"  // ParseHttpDate
+#include "util/time_formats.hpp"
 
 namespace objectfs::internal {
-
-AzureError ParseAzureError(std::string_view body) {
-  AzureError error;
-  pugi::xml_document doc;
-  if (!doc.load_buffer(body.data(), body.size())) return error;
-  pugi::xml_node root = doc.child("Error");
-  error.code = root.child_value("Code");
-  error.message = root.child_value("Message");
-  error.message = error.message.substr(0, error.message.find('\n'));
-  return error;
-}
 
 Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_prefix) {
   pugi::xml_document doc;

@@ -4,6 +4,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "util/time_formats.hpp"
+
 namespace objectfs::internal {
 namespace {
 
@@ -34,7 +36,7 @@ Result<GcsObjectMetadata> ObjectFromJson(const nlohmann::json& doc) {
     return DataLoss("missing or malformed \"generation\"" + where);
   }
   object.info.etag = StringField(doc, "etag");
-  object.info.mtime = ParseRfc3339(StringField(doc, "updated"));
+  object.info.mtime = ParseIso8601(StringField(doc, "updated"));
   object.crc32c = StringField(doc, "crc32c");
   object.md5 = StringField(doc, "md5Hash");
   return object;
@@ -83,24 +85,6 @@ std::string GcsErrorMessage(std::string_view body) {
     return text;
   }
   return {};
-}
-
-std::chrono::system_clock::time_point ParseRfc3339(std::string_view text) {
-  std::tm tm{};
-  int year, month, day, hour, minute, second;
-  // Fractional seconds and the "Z" are ignored: GCS always writes UTC.
-  if (text.size() < 19 ||
-      std::sscanf(std::string(text.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &year, &month,
-                  &day, &hour, &minute, &second) != 6) {
-    return {};
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
 }  // namespace objectfs::internal

@@ -28,8 +28,4 @@ Result<ListPage> ParseGcsObjectList(std::string_view json);
 // else a plain-text body (trimmed, at most 300 bytes); "" when there is none.
 std::string GcsErrorMessage(std::string_view body);
 
-// RFC 3339 timestamps as GCS writes them ("2026-11-25T17:21:05.162Z"); the
-// epoch when malformed.
-std::chrono::system_clock::time_point ParseRfc3339(std::string_view text);
-
 }  // namespace objectfs::internal

@@ -1,11 +1,11 @@
 #include "stores/gcs/gcs_store.hpp"
 
-#include "auth/jwt.hpp"    // Base64Decode
-#include "auth/sigv4.hpp"  // UriEncode, CanonicalQueryString
 #include "http/content_range.hpp"
 #include "http/rest.hpp"
 #include "stores/gcs/crc32c.hpp"
 #include "stores/gcs/gcs_json.hpp"
+#include "util/base64.hpp"
+#include "util/uri_encode.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -70,12 +70,11 @@ Result<GcsSettings> ResolveGcsSettings(const GcsOptions& options, const EnvLooku
 
 GcsStore::GcsStore(std::string bucket, GcsSettings settings,
                    std::shared_ptr<GcsTokenProvider> tokens,
-                   std::shared_ptr<HttpTransport> transport, StatsCounters* stats)
+                   std::shared_ptr<HttpTransport> transport)
     : bucket_(std::move(bucket)),
       settings_(std::move(settings)),
       tokens_(std::move(tokens)),
-      transport_(std::move(transport)),
-      stats_(stats) {}
+      transport_(std::move(transport)) {}
 
 std::string GcsStore::What(const Call& call) const {
   return call.bucket_level ? "bucket '" + bucket_ + "'"
@@ -84,6 +83,7 @@ std::string GcsStore::What(const Call& call) const {
 
 Result<HttpResponse> GcsStore::Send(const Call& call) {
   HttpRequest request;
+  request.kind = call.kind;
   request.url = settings_.endpoint + "/storage/v1/b/" + UriEncode(bucket_, true) + "/o";
   if (!call.bucket_level) request.url += "/" + UriEncode(call.key, true);
   if (!call.query.empty()) request.url += "?" + CanonicalQueryString(call.query);
@@ -96,42 +96,22 @@ Result<HttpResponse> GcsStore::Send(const Call& call) {
       request.headers.emplace_back("authorization", "Bearer " + auth->bearer_token);
     }
   }
-  // Counted once authorized and about to go out: a request that never left is not one.
-  if (stats_ != nullptr && call.counter != StatsCounters::kNone) {
-    Add(stats_->Requests(call.counter));
-  }
   return transport_->Send(request);
 }
 
 Status GcsStore::ErrorStatus(const Call& call, const HttpResponse& response) {
-  const long status = response.status;
-  std::string detail = "HTTP " + std::to_string(status);
-  if (std::string message = GcsErrorMessage(response.body); !message.empty()) {
-    detail += ": " + message;
-  }
-  const std::string what = What(call);
-  if (status == 404) {
-    return NotFound(what + (call.bucket_level ? " does not exist: " : " not found: ") + detail);
-  }
-  if (status == 412) {
-    return ObjectChanged(what +
-                         " changed since it was opened (generation no longer matches): " + detail);
-  }
-  if (status == 416) return OutOfRange(what + ": " + detail);
-  if (status == 401 || status == 403) {
-    const std::string source = settings_.emulator ? "none (emulator)" : tokens_->Describe();
-    return PermissionDenied("access denied to " + what + ": " + detail +
-                            " (credentials: " + source + ")");
-  }
-  if (status >= 500 || status == 429) return Unavailable(what + ": server error " + detail);
-  return InvalidArgument(what + ": request rejected: " + detail);
+  const HttpError error{response.status, "", GcsErrorMessage(response.body)};
+  ErrorNames names{What(call), call.bucket_level, "generation"};
+  names.credentials =
+      " (credentials: " + (settings_.emulator ? "none (emulator)" : tokens_->Describe()) + ")";
+  return StatusForHttpError(error.status, error, names);
 }
 
 Result<ObjectInfo> GcsStore::Stat(std::string_view key) {
   if (key.empty()) return InvalidArgument("no object key given for bucket '" + bucket_ + "'");
   Call call;
   call.key = std::string(key);
-  call.counter = StatsCounters::kHead;
+  call.kind = RequestKind::kHead;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status != 200) return ErrorStatus(call, response);
   auto object = ParseGcsObject(response.body);
@@ -154,9 +134,8 @@ Result<size_t> GcsStore::Read(std::string_view key, ByteRange range, std::span<s
   // Serve gzip-encoded objects as stored: their size and ranges are of the stored bytes.
   call.headers.emplace_back("accept-encoding", "gzip");
   call.response_buffer = out.first(range.length);
-  call.counter = StatsCounters::kGet;
+  call.kind = RequestKind::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
-  if (stats_ != nullptr) Add(stats_->bytes_downloaded, response.buffer_bytes);
   return CheckMediaResponse(call, range, conditions, response);
 }
 
@@ -164,59 +143,27 @@ Result<size_t> GcsStore::CheckMediaResponse(const Call& call, ByteRange range,
                                             const ReadConditions& conditions,
                                             const HttpResponse& response) {
   const std::string what = What(call);
-  const long status = response.status;
-  const bool success = status >= 200 && status < 300;
-  // The generation pins the bytes; the ETag also changes with metadata updates.
-  if (success) {
-    OBJECTFS_RETURN_IF_ERROR(
-        CheckPinned(response, conditions, {.etag = false, .version = "x-goog-generation"}, what));
-  }
-  if (status == 404 && !conditions.version.empty()) {
+  if (response.status == 404 && !conditions.version.empty()) {
     return ObjectChanged(what + ": generation " + conditions.version +
                          " is gone (replaced or deleted since it was opened): HTTP 404");
   }
+  if (!IsRangedAnswer(response.status)) return ErrorStatus(call, response);
+  // The generation pins the bytes; the ETag also changes with metadata updates.
+  OBJECTFS_ASSIGN_OR_RETURN(
+      size_t n,
+      CheckRangedAnswer(
+          response, range, conditions,
+          {.etag = false, .version = "x-goog-generation", .whole_object_at_end = true}, what));
   ContentRange content_range;
-  // Every check below needs the object size: a "*" total counts as malformed.
-  const bool has_content_range =
-      ParseContentRange(response.Header("content-range"), &content_range) &&
-      content_range.has_total;
-  if (status == 416) {
-    if (has_content_range && range.offset == content_range.total) return size_t{0};
-    return OutOfRange(
-        "range starting at byte " + std::to_string(range.offset) + " is past the end of " + what +
-        (has_content_range ? " (size " + std::to_string(content_range.total) + ")" : ""));
-  }
-  uint64_t total = 0;
-  if (status == 200) {
-    total = response.buffer_bytes;  // the whole object
-    if (range.offset != 0) {
-      // Some servers (the firebase emulator) answer an unsatisfiable range with
-      // the whole object instead of 416.
-      if (total == range.offset) return size_t{0};
-      if (total < range.offset) {
-        return OutOfRange("range starting at byte " + std::to_string(range.offset) +
-                          " is past the end of " + what + " (size " + std::to_string(total) + ")");
-      }
-      return DataLoss("server ignored the Range header for " + what);
-    }
-  } else if (status == 206) {
-    if (!has_content_range || content_range.start != range.offset ||
-        content_range.end - content_range.start + 1 != response.buffer_bytes) {
-      return DataLoss("media download of " + what + ": body does not match Content-Range (" +
-                      std::to_string(response.buffer_bytes) + " bytes received)");
-    }
-    // Fewer bytes than asked are only valid when the object ends there.
-    if (response.buffer_bytes < range.length && content_range.end + 1 != content_range.total) {
-      return DataLoss("media download of " + what + ": short body");
-    }
-    total = content_range.total;
-  } else {
-    return ErrorStatus(call, response);
-  }
+  const uint64_t total = response.status == 200 ? n
+                         : ParseContentRange(response.Header("content-range"), &content_range) &&
+                                 content_range.has_total
+                             ? content_range.total
+                             : 0;
   // A read of the whole object can be checked against its CRC-32C at no extra request.
-  if (range.offset == 0 && response.buffer_bytes == total) {
+  if (range.offset == 0 && n > 0 && n == total) {
     if (auto expected = ReportedCrc32c(response)) {
-      const uint32_t actual = Crc32c(call.response_buffer.first(response.buffer_bytes));
+      const uint32_t actual = Crc32c(call.response_buffer.first(n));
       if (actual != *expected) {
         return DataLoss("media download of " + what + ": CRC-32C mismatch (the server reported " +
                         std::to_string(*expected) + ", the bytes hash to " +
@@ -224,7 +171,7 @@ Result<size_t> GcsStore::CheckMediaResponse(const Call& call, ByteRange range,
       }
     }
   }
-  return response.buffer_bytes;
+  return n;
 }
 
 Result<ListPage> GcsStore::List(const ListRequest& request) {
@@ -234,7 +181,7 @@ Result<ListPage> GcsStore::List(const ListRequest& request) {
   if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
   if (!request.page_token.empty()) call.query.emplace_back("pageToken", request.page_token);
   call.query.emplace_back("maxResults", std::to_string(request.max_keys));
-  call.counter = StatsCounters::kList;
+  call.kind = RequestKind::kList;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status != 200) return ErrorStatus(call, response);
   auto page = ParseGcsObjectList(response.body);

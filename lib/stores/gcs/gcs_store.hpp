@@ -6,12 +6,12 @@
 #include <memory>
 #include <string>
 
-#include "auth/aws_credentials.hpp"  // EnvLookup
 #include "auth/gcs_token_provider.hpp"
-#include "core/stats.hpp"
+#include "http/rest.hpp"
 #include "http/transport.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/store.hpp"
+#include "util/env.hpp"
 
 namespace objectfs::internal {
 
@@ -29,7 +29,7 @@ Result<GcsSettings> ResolveGcsSettings(const GcsOptions& options, const EnvLooku
 class GcsStore : public ObjectStore {
  public:
   GcsStore(std::string bucket, GcsSettings settings, std::shared_ptr<GcsTokenProvider> tokens,
-           std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
+           std::shared_ptr<HttpTransport> transport);
 
   std::string Describe() const override { return "gs://" + bucket_; }
   std::string CacheNamespace() const override { return settings_.endpoint + "/gs/" + bucket_; }
@@ -45,13 +45,9 @@ class GcsStore : public ObjectStore {
   Result<ListPage> List(const ListRequest& request) override;
 
  private:
-  struct Call {
+  struct Call : RestCall {
     std::string key;  // empty for bucket-level calls (listings)
     bool bucket_level = false;
-    std::vector<std::pair<std::string, std::string>> query;
-    Headers headers;
-    std::span<std::byte> response_buffer;
-    StatsCounters::RequestKind counter = StatsCounters::kNone;
   };
 
   Result<HttpResponse> Send(const Call& call);
@@ -66,7 +62,6 @@ class GcsStore : public ObjectStore {
   const GcsSettings settings_;
   std::shared_ptr<GcsTokenProvider> tokens_;
   std::shared_ptr<HttpTransport> transport_;
-  StatsCounters* stats_;
 };
 
 }  // namespace objectfs::internal

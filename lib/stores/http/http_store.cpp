@@ -4,7 +4,6 @@
 
 #include "http/content_range.hpp"
 #include "http/rest.hpp"
-#include "stores/s3/s3_xml.hpp"  // ParseHttpDate
 
 namespace objectfs::internal {
 
@@ -25,9 +24,8 @@ std::string EncodeUrlPathAndQuery(std::string_view path_and_query) {
   return out;
 }
 
-HttpStore::HttpStore(std::string origin, std::shared_ptr<HttpTransport> transport,
-                     StatsCounters* stats)
-    : origin_(std::move(origin)), transport_(std::move(transport)), stats_(stats) {}
+HttpStore::HttpStore(std::string origin, std::shared_ptr<HttpTransport> transport)
+    : origin_(std::move(origin)), transport_(std::move(transport)) {}
 
 std::string HttpStore::UrlFor(std::string_view key) const {
   return origin_ + "/" + EncodeUrlPathAndQuery(key);
@@ -38,20 +36,9 @@ std::string HttpStore::UrlForMessages(std::string_view key) const {
 }
 
 Status HttpStore::ErrorStatus(std::string_view key, const HttpResponse& response) const {
-  const long status = response.status;
-  const std::string url = UrlForMessages(key);
-  const std::string http = "HTTP " + std::to_string(status);
-  if (status == 404 || status == 410) return NotFound(url + " not found (" + http + ")");
-  if (status == 412) {
-    return ObjectChanged(url + " changed since it was opened (ETag no longer matches, " + http +
-                         ")");
-  }
-  if (status == 401 || status == 403) {
-    return PermissionDenied("access denied to " + url + " (" + http +
-                            "; HTTP(S) URLs are fetched without credentials)");
-  }
-  if (status >= 500 || status == 429) return Unavailable(url + ": server error " + http);
-  return InvalidArgument(url + ": request rejected (" + http + ")");
+  ErrorNames names{UrlForMessages(key)};
+  names.credentials = " (HTTP(S) URLs are fetched without credentials)";
+  return StatusForHttpError(response.status, {response.status, "", ""}, names);
 }
 
 Result<ObjectInfo> HttpStore::StatWithGet(std::string_view key) {
@@ -60,7 +47,7 @@ Result<ObjectInfo> HttpStore::StatWithGet(std::string_view key) {
   request.headers.emplace_back("Range", "bytes=0-0");
   std::byte one[1];
   request.response_buffer = one;
-  if (stats_) Add(stats_->Requests(StatsCounters::kGet));
+  request.kind = RequestKind::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, transport_->Send(request));
   ObjectInfo info;
   info.key = std::string(key);
@@ -80,10 +67,7 @@ Result<ObjectInfo> HttpStore::StatWithGet(std::string_view key) {
   } else {
     return ErrorStatus(key, response);
   }
-  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
-  if (const std::string* modified = response.Header("last-modified")) {
-    info.mtime = ParseHttpDate(*modified);
-  }
+  VersionFromHeaders(response, &info);
   return info;
 }
 
@@ -91,7 +75,7 @@ Result<ObjectInfo> HttpStore::Stat(std::string_view key) {
   HttpRequest request;
   request.method = "HEAD";
   request.url = UrlFor(key);
-  if (stats_) Add(stats_->Requests(StatsCounters::kHead));
+  request.kind = RequestKind::kHead;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, transport_->Send(request));
   const std::string* length = response.Header("content-length");
   // Some servers (presigned URLs signed for GET, minimal servers) refuse HEAD
@@ -106,15 +90,7 @@ Result<ObjectInfo> HttpStore::Stat(std::string_view key) {
     return InvalidArgument(UrlForMessages(key) +
                            ": the server does not accept Range requests (Accept-Ranges: none)");
   }
-  ObjectInfo info;
-  info.key = std::string(key);
-  OBJECTFS_ASSIGN_OR_RETURN(info.size,
-                            ParseLengthHeader(response, "content-length", UrlForMessages(key)));
-  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
-  if (const std::string* modified = response.Header("last-modified")) {
-    info.mtime = ParseHttpDate(*modified);
-  }
-  return info;
+  return ObjectInfoFromHeaders(response, std::string(key), UrlForMessages(key));
 }
 
 Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<std::byte> out,
@@ -130,7 +106,7 @@ Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<
     request.headers.emplace_back("If-Match", conditions.if_match);
   }
   request.response_buffer = out.first(range.length);
-  if (stats_) Add(stats_->Requests(StatsCounters::kGet));
+  request.kind = RequestKind::kGet;
   Result<HttpResponse> sent = transport_->Send(request);
   const std::string url = UrlForMessages(key);
   if (!sent.ok() && sent.status().code() == StatusCode::kDataLoss) {
@@ -140,30 +116,8 @@ Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<
                     " bytes asked for (expected 206 Partial Content)");
   }
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
-  if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
-
-  if (response.status == 416) {
-    ContentRange content_range;
-    if (ParseContentRange(response.Header("content-range"), &content_range) &&
-        content_range.has_total && content_range.total == range.offset) {
-      return size_t{0};
-    }
-    return OutOfRange("range starting at byte " + std::to_string(range.offset) +
-                      " is past the end of " + url);
-  }
-  if (response.status == 200) {
-    // Only fine when the whole object is what we asked for (the body fit).
-    if (range.offset != 0) {
-      return DataLoss(url + ": the server ignored the Range header (HTTP 200 instead of 206)");
-    }
-  } else if (response.status != 206) {
-    return ErrorStatus(key, response);
-  } else {
-    OBJECTFS_RETURN_IF_ERROR(
-        CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, url));
-  }
-  OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, conditions, {}, url));
-  return response.buffer_bytes;
+  if (!IsRangedAnswer(response.status)) return ErrorStatus(key, response);
+  return CheckRangedAnswer(response, range, conditions, {}, url);
 }
 
 Result<ListPage> HttpStore::List(const ListRequest& request) {

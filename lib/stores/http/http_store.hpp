@@ -6,7 +6,6 @@
 #include <memory>
 #include <string>
 
-#include "core/stats.hpp"
 #include "http/transport.hpp"
 #include "objectfs/store.hpp"
 
@@ -16,7 +15,7 @@ class HttpStore : public ObjectStore {
  public:
   // `origin` is "http://host[:port]" or "https://host[:port]"; keys are the rest
   // of the URL (path and query) without the leading '/'. Thread-safe.
-  HttpStore(std::string origin, std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
+  HttpStore(std::string origin, std::shared_ptr<HttpTransport> transport);
 
   std::string Describe() const override { return origin_; }
   Result<ObjectInfo> Stat(std::string_view key) override;
@@ -35,7 +34,6 @@ class HttpStore : public ObjectStore {
 
   const std::string origin_;
   std::shared_ptr<HttpTransport> transport_;
-  StatsCounters* stats_;
 };
 
 // Percent-encodes the bytes that may not appear in a URL (controls, space,

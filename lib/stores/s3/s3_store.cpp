@@ -1,9 +1,8 @@
 #include "stores/s3/s3_store.hpp"
 
 #include "auth/sigv4.hpp"
-#include "core/stats.hpp"
-#include "http/content_range.hpp"
 #include "http/rest.hpp"
+#include "http/xml_error.hpp"
 #include "stores/s3/s3_xml.hpp"
 
 namespace objectfs::internal {
@@ -13,16 +12,22 @@ const std::string kEmptyPayloadSha256 = Sha256Hex("");
 
 std::string QuotedKey(std::string_view key) { return "'" + std::string(key) + "'"; }
 
+// S3 error codes that decide the outcome whatever the HTTP status.
+constexpr std::pair<std::string_view, long> kErrorCodes[] = {
+    {"NoSuchKey", 404},    {"PreconditionFailed", 412},    {"InvalidRange", 416},
+    {"AccessDenied", 403}, {"SignatureDoesNotMatch", 403}, {"InvalidAccessKeyId", 403},
+    {"ExpiredToken", 403}, {"InvalidToken", 403},
+};
+
 }  // namespace
 
 S3Store::S3Store(std::string bucket, S3Settings settings,
                  std::shared_ptr<AwsCredentialProvider> credentials,
-                 std::shared_ptr<HttpTransport> transport, StatsCounters* stats)
+                 std::shared_ptr<HttpTransport> transport)
     : bucket_(std::move(bucket)),
       settings_(std::move(settings)),
       credentials_(std::move(credentials)),
-      transport_(std::move(transport)),
-      stats_(stats) {
+      transport_(std::move(transport)) {
   std::string endpoint = settings_.endpoint_url;
   if (endpoint.empty()) endpoint = "https://s3." + settings_.region + ".amazonaws.com";
   const size_t sep = endpoint.find("://");
@@ -45,6 +50,7 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
   }
   HttpRequest request;
   request.method = call.method;
+  request.kind = call.kind;
   request.response_buffer = call.response_buffer;
   const std::string query = CanonicalQueryString(call.query);
   request.url = scheme_ + "://" + host + path + (query.empty() ? "" : "?" + query);
@@ -60,9 +66,6 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
 
   const auto now = std::chrono::system_clock::now();
   OBJECTFS_ASSIGN_OR_RETURN(ResolvedAwsCredentials creds, credentials_->Get(now));
-  // Counted once signed and about to go out: a request that never left is not one.
-  if (stats_ != nullptr && call.counter != StatsCounters::kNone)
-    Add(stats_->Requests(call.counter));
   if (creds.anonymous()) {
     request.headers = std::move(to_sign.headers);
   } else {
@@ -71,39 +74,31 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
   return transport_->Send(request);
 }
 
+std::string S3Store::What(const Call& call) const {
+  return call.bucket_level ? "bucket '" + bucket_ + "'"
+                           : "key " + QuotedKey(call.key) + " in bucket '" + bucket_ + "'";
+}
+
 Status S3Store::ErrorStatus(const Call& call, const HttpResponse& response) {
-  const S3ErrorDocument error = ParseS3Error(response.body);
-  std::string detail = error.code.empty()
-                           ? "HTTP " + std::to_string(response.status)
-                           : error.code + " (HTTP " + std::to_string(response.status) + ")";
-  if (!error.message.empty()) detail += ": " + error.message;
-  const std::string what = call.bucket_level
-                               ? "bucket '" + bucket_ + "'"
-                               : "key " + QuotedKey(call.key) + " in bucket '" + bucket_ + "'";
-  const std::string& code = error.code;
-  const long status = response.status;
-  if (code == "NoSuchBucket") return NotFound("bucket '" + bucket_ + "' does not exist: " + detail);
-  if (code == "NoSuchKey" || status == 404) return NotFound(what + " not found: " + detail);
-  if (code == "PreconditionFailed" || status == 412) {
-    return ObjectChanged(what + " changed since it was opened (ETag no longer matches): " + detail);
+  const HttpError error = ParseXmlError(response.status, response.body);
+  if (error.code == "NoSuchBucket") {
+    return StatusForHttpError(404, error, {"bucket '" + bucket_ + "'", /*container=*/true});
   }
-  if (code == "InvalidRange" || status == 416) return OutOfRange(what + ": " + detail);
-  if (status == 401 || status == 403 || code == "AccessDenied" || code == "SignatureDoesNotMatch" ||
-      code == "InvalidAccessKeyId" || code == "ExpiredToken" || code == "InvalidToken") {
+  ErrorNames names{What(call)};
+  const long status = EffectiveStatus(error, kErrorCodes);
+  if (status == 401 || status == 403) {
     auto creds = credentials_->Get(std::chrono::system_clock::now());
-    const std::string source = creds.ok() ? creds->source : "unresolved credentials";
-    return PermissionDenied("access denied to " + what + ": " + detail + " (credentials from " +
-                            source + ")");
+    names.credentials =
+        " (credentials from " + (creds.ok() ? creds->source : "unresolved credentials") + ")";
   }
-  if (status >= 500 || status == 429) return Unavailable(what + ": server error " + detail);
-  return InvalidArgument(what + ": request rejected: " + detail);
+  return StatusForHttpError(status, error, names);
 }
 
 Status S3Store::ExplainHeadFailure(std::string_view key, const HttpResponse& head) {
   Call probe;
   probe.key = std::string(key);
   probe.headers.emplace_back("range", "bytes=0-0");
-  probe.counter = StatsCounters::kGet;
+  probe.kind = RequestKind::kGet;
   std::byte one[1];
   probe.response_buffer = one;
   auto response = Send(probe);
@@ -119,18 +114,10 @@ Result<ObjectInfo> S3Store::Stat(std::string_view key) {
   Call call;
   call.method = "HEAD";
   call.key = std::string(key);
-  call.counter = StatsCounters::kHead;
+  call.kind = RequestKind::kHead;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status < 200 || response.status >= 300) return ExplainHeadFailure(key, response);
-  ObjectInfo info;
-  info.key = std::string(key);
-  OBJECTFS_ASSIGN_OR_RETURN(
-      info.size, ParseLengthHeader(response, "content-length", "HeadObject " + QuotedKey(key)));
-  if (const std::string* etag = response.Header("etag")) info.etag = *etag;
-  if (const std::string* modified = response.Header("last-modified")) {
-    info.mtime = ParseHttpDate(*modified);
-  }
-  return info;
+  return ObjectInfoFromHeaders(response, std::string(key), "HeadObject " + QuotedKey(key));
 }
 
 Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<std::byte> out,
@@ -142,44 +129,10 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
   call.headers.emplace_back("range", RangeHeaderValue(range));
   if (!conditions.if_match.empty()) call.headers.emplace_back("if-match", conditions.if_match);
   call.response_buffer = out.first(range.length);
-  call.counter = StatsCounters::kGet;
+  call.kind = RequestKind::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
-  if (stats_) Add(stats_->bytes_downloaded, response.buffer_bytes);
-  if (response.status == 200 || response.status == 206) {
-    OBJECTFS_RETURN_IF_ERROR(CheckPinned(response, conditions, {},
-                                         "key " + QuotedKey(key) + " in bucket '" + bucket_ + "'"));
-  }
-
-  // Every check below needs the object size: a "*" total counts as malformed.
-  ContentRange content_range;
-  const bool has_content_range =
-      ParseContentRange(response.Header("content-range"), &content_range) &&
-      content_range.has_total;
-  if (response.status == 416 && has_content_range && range.offset == content_range.total) {
-    return size_t{0};  // reading exactly at the end is an empty read, not an error
-  }
-  if (response.status == 416) {
-    return OutOfRange(
-        "range starting at byte " + std::to_string(range.offset) + " is past the end of " +
-        QuotedKey(key) +
-        (has_content_range ? " (size " + std::to_string(content_range.total) + ")" : ""));
-  }
-  if (response.status == 200) {
-    // The whole object came back: acceptable only when we asked from byte 0.
-    if (range.offset != 0) {
-      return DataLoss("server ignored the Range header for " + QuotedKey(key));
-    }
-    return response.buffer_bytes;
-  }
-  if (response.status != 206) return ErrorStatus(call, response);
-  const std::string what = "GetObject " + QuotedKey(key);
-  if (!has_content_range) {
-    return DataLoss(what + ": body does not match Content-Range (" +
-                    std::to_string(response.buffer_bytes) + " bytes received)");
-  }
-  OBJECTFS_RETURN_IF_ERROR(
-      CheckPartialBody(response.Header("content-range"), range, response.buffer_bytes, what));
-  return response.buffer_bytes;
+  if (!IsRangedAnswer(response.status)) return ErrorStatus(call, response);
+  return CheckRangedAnswer(response, range, conditions, {}, What(call));
 }
 
 Result<ListPage> S3Store::List(const ListRequest& request) {
@@ -191,7 +144,7 @@ Result<ListPage> S3Store::List(const ListRequest& request) {
   if (!request.delimiter.empty()) call.query.emplace_back("delimiter", request.delimiter);
   if (!request.page_token.empty())
     call.query.emplace_back("continuation-token", request.page_token);
-  call.counter = StatsCounters::kList;
+  call.kind = RequestKind::kList;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (response.status != 200) return ErrorStatus(call, response);
   return ParseListObjectsV2(response.body);

@@ -7,7 +7,7 @@
 
 #include "auth/aws_credential_provider.hpp"
 #include "auth/aws_credentials.hpp"
-#include "core/stats.hpp"
+#include "http/rest.hpp"
 #include "http/transport.hpp"
 #include "objectfs/store.hpp"
 
@@ -17,7 +17,7 @@ class S3Store : public ObjectStore {
  public:
   S3Store(std::string bucket, S3Settings settings,
           std::shared_ptr<AwsCredentialProvider> credentials,
-          std::shared_ptr<HttpTransport> transport, StatsCounters* stats);
+          std::shared_ptr<HttpTransport> transport);
 
   std::string Describe() const override { return "s3://" + bucket_; }
   std::string CacheNamespace() const override { return "s3://" + authority_ + "/" + bucket_; }
@@ -27,20 +27,17 @@ class S3Store : public ObjectStore {
   Result<ListPage> List(const ListRequest& request) override;
 
  private:
-  struct Call {
-    std::string method = "GET";
+  struct Call : RestCall {
     std::string key;  // object key; empty with bucket_level for bucket requests
     bool bucket_level = false;
-    std::vector<std::pair<std::string, std::string>> query;
-    Headers headers;
-    std::span<std::byte> response_buffer;
-    StatsCounters::RequestKind counter = StatsCounters::kNone;  // which request counter to bump
   };
 
   Result<HttpResponse> Send(const Call& call);
   // Turns a non-2xx response into a Status naming the cause and, for access
   // errors, the credential source (never the secret).
   Status ErrorStatus(const Call& call, const HttpResponse& response);
+  // "key 'k' in bucket 'b'", or the bucket for bucket-level calls.
+  std::string What(const Call& call) const;
   // HEAD has no body: repeat the request as a one-byte GET to learn why it failed.
   Status ExplainHeadFailure(std::string_view key, const HttpResponse& head);
 
@@ -48,7 +45,6 @@ class S3Store : public ObjectStore {
   const S3Settings settings_;
   std::shared_ptr<AwsCredentialProvider> credentials_;
   std::shared_ptr<HttpTransport> transport_;
-  StatsCounters* stats_;
   std::string scheme_;     // "http" or "https"
   std::string authority_;  // host[:port] of the endpoint
   bool path_style_;

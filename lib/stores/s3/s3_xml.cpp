@@ -4,43 +4,9 @@
 #include <ctime>
 #include <pugixml.hpp>
 
+#include "util/time_formats.hpp"
+
 namespace objectfs::internal {
-namespace {
-
-std::chrono::system_clock::time_point FromTm(std::tm tm) {
-  const time_t seconds = timegm(&tm);
-  if (seconds == static_cast<time_t>(-1)) return {};
-  return std::chrono::system_clock::from_time_t(seconds);
-}
-
-}  // namespace
-
-std::chrono::system_clock::time_point ParseHttpDate(std::string_view text) {
-  std::tm tm{};
-  const std::string s(text);
-  if (strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return {};
-  return FromTm(tm);
-}
-
-std::chrono::system_clock::time_point ParseIso8601(std::string_view text) {
-  std::tm tm{};
-  const std::string s(text);
-  if (strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return {};
-  return FromTm(tm);
-}
-
-S3ErrorDocument ParseS3Error(std::string_view body) {
-  S3ErrorDocument doc;
-  pugi::xml_document xml;
-  if (!xml.load_buffer(body.data(), body.size())) return doc;
-  pugi::xml_node error = xml.child("Error");
-  if (!error) return doc;
-  doc.code = error.child_value("Code");
-  doc.message = error.child_value("Message");
-  doc.request_id = error.child_value("RequestId");
-  return doc;
-}
-
 Result<ListPage> ParseListObjectsV2(std::string_view body) {
   pugi::xml_document xml;
   const pugi::xml_parse_result parsed = xml.load_buffer(body.data(), body.size());

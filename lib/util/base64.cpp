@@ -1,4 +1,4 @@
-#include "auth/base64.hpp"
+#include "util/base64.hpp"
 
 #include <openssl/evp.h>
 
