@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -73,6 +74,14 @@ class Client {
 
   // The store serving `uri`'s bucket (created on first use, then reused).
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
+
+  // Makes `scheme`://... URIs open stores made by `factory` (called once per
+  // bucket, or host, on first use), e.g. an in-memory or in-house store;
+  // reads through them get the memory and disk caches like any other. A
+  // scheme can be registered once, and not over a built-in one.
+  using StoreFactory = std::function<Result<std::shared_ptr<ObjectStore>>(const Uri& uri)>;
+  Status RegisterStore(std::string scheme, StoreFactory factory,
+                       UriStyle style = UriStyle::kBucket);
 
   ClientStats Stats() const;
   // Bytes per disk-cache block (the unit of File::WarmDiskCache); 0 without a

@@ -55,9 +55,23 @@ struct ListPage {
   std::string next_page_token;               // empty on the last page
 };
 
+// What a store can do, so callers ask instead of guessing from Describe().
+struct StoreCapabilities {
+  bool list = true;        // List() works (plain HTTP(S) has no listing)
+  bool local = false;      // the bytes are on this machine: not copied into the disk cache
+  bool versioned = false;  // ObjectInfo::version pins reads (GCS generations)
+  // Writes (not yet offered by any store): uploads, deletes, no-overwrite creates.
+  bool write = false;
+  bool remove = false;
+  bool conditional_create = false;
+};
+
 class ObjectStore {
  public:
   virtual ~ObjectStore() = default;
+
+  // Never changes for a store. Thread-safe.
+  virtual StoreCapabilities Capabilities() const { return {}; }
 
   // Human-readable root, e.g. "s3://bucket" - used in error messages.
   virtual std::string Describe() const = 0;

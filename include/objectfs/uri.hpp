@@ -17,8 +17,17 @@ struct Uri {
   std::string ToString() const;
 };
 
-// Parses `text`. A string without "scheme://" is a local path (scheme "file").
-// Errors name what is wrong: unknown scheme, missing bucket, invalid bucket name.
+// How the part after "scheme://" reads for a scheme.
+enum class UriStyle {
+  kBucket,  // BUCKET/KEY, with bucket names as S3, GCS and Azure allow them
+  kHost,    // HOST[:PORT]/PATH?QUERY (http, https)
+  kPath,    // /ABSOLUTE/PATH (file)
+};
+
+// Parses `text` for the built-in schemes (s3, gs, az, http, https, file). A
+// string without "scheme://" is a local path (scheme "file"). Errors name what
+// is wrong: unknown scheme, missing bucket, invalid bucket name. A Client
+// parses with its own registry, which also knows the schemes registered on it.
 Result<Uri> ParseUri(std::string_view text);
 
 }  // namespace objectfs

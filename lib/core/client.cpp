@@ -38,7 +38,7 @@ struct Located {
 };
 
 Result<Located> Locate(internal::ClientCore& core, std::string_view text) {
-  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(text));
+  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, core.registry().Parse(text));
   auto store = core.StoreFor(uri);
   if (!store.ok()) return store.status().WithContext(uri.ToString());
   return Located{std::move(uri), std::move(*store)};
@@ -56,6 +56,10 @@ Result<ObjectInfo> Client::Stat(std::string_view text) {
 Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
                               std::string_view page_token) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
+  if (!at.store->Capabilities().list) {
+    return Unimplemented("listing is not available for " + at.uri.ToString() + ": " +
+                         at.store->Describe() + " has no listing; name a full object URI");
+  }
   ListRequest request;
   request.prefix = at.uri.key;
   request.delimiter = std::string(delimiter);
@@ -75,6 +79,17 @@ Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
 Result<std::shared_ptr<File>> Client::Open(std::string_view text, ObjectInfo info) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   return std::make_shared<File>(core_, std::move(at.store), std::move(at.uri), std::move(info));
+}
+
+Status Client::RegisterStore(std::string scheme, StoreFactory factory, UriStyle style) {
+  if (!factory) return InvalidArgument("RegisterStore('" + scheme + "'): no factory given");
+  internal::StoreRegistration registration{
+      {std::move(scheme)},
+      style,
+      [factory = std::move(factory)](const Uri& uri, internal::StoreContext&) {
+        return factory(uri);
+      }};
+  return core_->registry().Register(std::move(registration));
 }
 
 ClientStats Client::Stats() const {

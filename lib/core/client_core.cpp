@@ -4,15 +4,10 @@
 
 #include <condition_variable>
 
-#include "auth/azure_credentials.hpp"
 #include "http/counting_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
-#include "stores/azure/azure_store.hpp"
-#include "stores/file/file_store.hpp"
-#include "stores/gcs/gcs_store.hpp"
-#include "stores/http/http_store.hpp"
-#include "stores/s3/s3_store.hpp"
+#include "stores/builtin_stores.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -38,21 +33,8 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
       cache_(options_.read.memory_limit ? options_.read.memory_limit : DefaultMemoryLimit(),
              options_.read.block_size),
       io_pool_(options_.read.max_parallel_requests) {
-  aws_credentials_ = std::make_shared<AwsCredentialProvider>([this] {
-    AwsCredentialInputs inputs;
-    inputs.options = &options_.s3;
-    inputs.env = env_;
-    inputs.imds_transport = raw_transport_.get();
-    return ResolveAwsCredentials(inputs);
-  });
-  gcs_tokens_ = std::make_shared<GcsTokenProvider>([this] {
-    GcsCredentialInputs inputs;
-    inputs.options = &options_.gcs;
-    inputs.env = env_;
-    inputs.token_transport = transport_.get();
-    inputs.metadata_transport = raw_transport_.get();
-    return ResolveGcsCredentials(inputs);
-  });
+  // Registering the built-in stores into an empty registry cannot fail.
+  (void)RegisterBuiltinStores(registry_);
 }
 
 ClientCore::~ClientCore() = default;
@@ -74,46 +56,10 @@ Result<std::shared_ptr<ObjectStore>> ClientCore::StoreFor(const Uri& uri) {
   std::lock_guard lock(mu_);
   auto it = stores_.find(id);
   if (it != stores_.end()) return it->second;
-  OBJECTFS_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store, CreateStore(uri));
+  StoreContext context{options_, env_, store_transport_, transport_, raw_transport_, shared_};
+  OBJECTFS_ASSIGN_OR_RETURN(std::shared_ptr<ObjectStore> store, registry_.Create(uri, context));
   stores_.emplace(id, store);
   return store;
-}
-
-Result<std::shared_ptr<ObjectStore>> ClientCore::CreateStore(const Uri& uri) {
-  if (uri.scheme == "file") return std::shared_ptr<ObjectStore>(std::make_shared<FileStore>());
-  if (uri.scheme == "s3") {
-    OBJECTFS_ASSIGN_OR_RETURN(S3Settings settings, ResolveS3Settings(options_.s3, env_));
-    return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
-        uri.bucket, std::move(settings), aws_credentials_, store_transport_));
-  }
-  if (uri.scheme == "gs") {
-    OBJECTFS_ASSIGN_OR_RETURN(GcsSettings settings, ResolveGcsSettings(options_.gcs, env_));
-    return std::shared_ptr<ObjectStore>(
-        std::make_shared<GcsStore>(uri.bucket, std::move(settings), gcs_tokens_, store_transport_));
-  }
-  if (uri.scheme == "az") {
-    OBJECTFS_ASSIGN_OR_RETURN(AzureCredentials creds,
-                              ResolveAzureCredentials(options_.azure, env_));
-    return std::shared_ptr<ObjectStore>(
-        std::make_shared<AzureStore>(uri.bucket, std::move(creds), store_transport_));
-  }
-  if (uri.scheme == "https" || uri.scheme == "http") {
-    // https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB is Azure, with keys
-    // "CONTAINER/BLOB"; every other URL is a plain HTTP(S) object.
-    if (std::string account = AzureAccountFromHost(uri.bucket); !account.empty()) {
-      Result<AzureCredentials> resolved = ResolveAzureCredentials(options_.azure, env_);
-      // No account configured is fine (anonymous); a broken configuration is not.
-      if (!resolved.ok() && resolved.status().code() != StatusCode::kNotFound) {
-        return resolved.status();
-      }
-      AzureCredentials creds = CredentialsForAccountHost(std::move(resolved), account, uri.bucket);
-      return std::shared_ptr<ObjectStore>(
-          std::make_shared<AzureStore>("", std::move(creds), store_transport_));
-    }
-    return std::shared_ptr<ObjectStore>(
-        std::make_shared<HttpStore>(uri.scheme + "://" + uri.bucket, store_transport_));
-  }
-  return Unimplemented("the " + uri.scheme + ":// store is not available yet");
 }
 
 Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange range,

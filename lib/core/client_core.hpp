@@ -7,18 +7,17 @@
 #include <mutex>
 #include <optional>
 
-#include "auth/aws_credential_provider.hpp"
-#include "auth/aws_credentials.hpp"
-#include "auth/gcs_token_provider.hpp"
 #include "cache/block_cache.hpp"
 #include "cache/disk_cache.hpp"
 #include "core/disk_tier.hpp"
 #include "core/stats.hpp"
+#include "core/store_registry.hpp"
 #include "core/thread_pool.hpp"
 #include "http/transport.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/store.hpp"
 #include "objectfs/uri.hpp"
+#include "util/env.hpp"
 
 namespace objectfs::internal {
 
@@ -49,6 +48,8 @@ class ClientCore {
 
   // Thread-safe; one store per (scheme, bucket), created on first use.
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
+  // The schemes this Client knows and their stores. Thread-safe.
+  StoreRegistry& registry() { return registry_; }
 
   // Splits [offset, offset + out.size()) into part_size ranged reads run in
   // parallel on io_pool, each pinned by `conditions`. Returns bytes read (short
@@ -60,16 +61,14 @@ class ClientCore {
                               std::span<std::byte> out, const DiskObject* disk = nullptr);
 
  private:
-  Result<std::shared_ptr<ObjectStore>> CreateStore(const Uri& uri);
-
   const ClientOptions options_;
   const EnvLookup env_;
   StatsCounters stats_;
   std::shared_ptr<HttpTransport> raw_transport_;    // no retries: credential probes
   std::shared_ptr<HttpTransport> transport_;        // with retries: token requests
   std::shared_ptr<HttpTransport> store_transport_;  // retries and counters: store requests
-  std::shared_ptr<AwsCredentialProvider> aws_credentials_;
-  std::shared_ptr<GcsTokenProvider> gcs_tokens_;
+  StoreRegistry registry_;
+  SharedState shared_;  // what stores of this Client share (credential providers)
   BlockCache cache_;
   std::unique_ptr<DiskCache> disk_cache_;
 

@@ -18,7 +18,7 @@ uint64_t RoundUp(uint64_t value, uint64_t multiple) {
 
 // Local files are not copied into the disk cache: they are local already.
 DiskCache* DiskTierFor(ClientCore& core, ObjectStore& store) {
-  return store.Describe().rfind("file://", 0) == 0 ? nullptr : core.disk_cache();
+  return store.Capabilities().local ? nullptr : core.disk_cache();
 }
 
 }  // namespace

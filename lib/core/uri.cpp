@@ -1,17 +1,12 @@
 #include "objectfs/uri.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
+
+#include "core/uri_parse.hpp"
 
 namespace objectfs {
 namespace {
-
-constexpr std::array<std::string_view, 6> kSchemes = {"s3", "gs", "az", "http", "https", "file"};
-
-bool IsKnownScheme(std::string_view scheme) {
-  return std::find(kSchemes.begin(), kSchemes.end(), scheme) != kSchemes.end();
-}
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -48,7 +43,11 @@ std::string Uri::ToString() const {
   return scheme + "://" + bucket + "/" + key;
 }
 
-Result<Uri> ParseUri(std::string_view text) {
+}  // namespace objectfs
+
+namespace objectfs::internal {
+
+Result<Uri> ParseUriWith(std::string_view text, const SchemeRules& rules) {
   if (text.empty()) return InvalidArgument("empty URI");
   if (text.find('\0') != std::string_view::npos) {
     return InvalidArgument("malformed URI: contains a NUL byte");
@@ -57,7 +56,7 @@ Result<Uri> ParseUri(std::string_view text) {
   if (sep == std::string_view::npos) {
     // "s3:bucket/key" is a typo, not a local file called "s3:bucket".
     const size_t colon = text.find(':');
-    if (colon != std::string_view::npos && IsKnownScheme(Lower(text.substr(0, colon)))) {
+    if (colon != std::string_view::npos && rules.style(Lower(text.substr(0, colon)))) {
       return InvalidArgument("malformed URI '" + std::string(text) + "': expected " +
                              Lower(text.substr(0, colon)) + "://...");
     }
@@ -66,12 +65,13 @@ Result<Uri> ParseUri(std::string_view text) {
 
   Uri uri;
   uri.scheme = Lower(text.substr(0, sep));
-  if (!IsKnownScheme(uri.scheme)) {
+  const std::optional<UriStyle> style = rules.style(uri.scheme);
+  if (!style) {
     return InvalidArgument("unsupported URI scheme '" + uri.scheme + "' in '" + std::string(text) +
-                           "' (supported: s3, gs, az, http, https, file)");
+                           "' (supported: " + rules.supported + ")");
   }
   std::string_view rest = text.substr(sep + 3);
-  if (uri.scheme == "file") {
+  if (*style == UriStyle::kPath) {
     if (rest.empty() || rest.front() != '/') {
       return InvalidArgument("malformed URI '" + std::string(text) +
                              "': a file URI needs an absolute path (file:///path)");
@@ -82,7 +82,7 @@ Result<Uri> ParseUri(std::string_view text) {
   const size_t slash = rest.find('/');
   uri.bucket = std::string(rest.substr(0, slash));
   if (slash != std::string_view::npos) uri.key = std::string(rest.substr(slash + 1));
-  if (uri.scheme == "http" || uri.scheme == "https") {
+  if (*style == UriStyle::kHost) {
     if (uri.bucket.empty()) {
       return InvalidArgument("malformed URI '" + std::string(text) + "': missing host");
     }
@@ -90,6 +90,27 @@ Result<Uri> ParseUri(std::string_view text) {
   }
   OBJECTFS_RETURN_IF_ERROR(ValidateBucket(text, uri.bucket));
   return uri;
+}
+
+const SchemeRules& BuiltinSchemeRules() {
+  static const SchemeRules rules{[](std::string_view scheme) -> std::optional<UriStyle> {
+                                   if (scheme == "s3" || scheme == "gs" || scheme == "az")
+                                     return UriStyle::kBucket;
+                                   if (scheme == "http" || scheme == "https")
+                                     return UriStyle::kHost;
+                                   if (scheme == "file") return UriStyle::kPath;
+                                   return std::nullopt;
+                                 },
+                                 "s3, gs, az, http, https, file"};
+  return rules;
+}
+
+}  // namespace objectfs::internal
+
+namespace objectfs {
+
+Result<Uri> ParseUri(std::string_view text) {
+  return internal::ParseUriWith(text, internal::BuiltinSchemeRules());
 }
 
 }  // namespace objectfs

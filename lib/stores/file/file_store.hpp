@@ -10,6 +10,7 @@ namespace objectfs::internal {
 class FileStore : public ObjectStore {
  public:
   std::string Describe() const override { return "file://"; }
+  StoreCapabilities Capabilities() const override { return {.local = true}; }
   Result<ObjectInfo> Stat(std::string_view key) override;
   Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
                       const ReadConditions& conditions) override;

@@ -32,6 +32,7 @@ class GcsStore : public ObjectStore {
            std::shared_ptr<HttpTransport> transport);
 
   std::string Describe() const override { return "gs://" + bucket_; }
+  StoreCapabilities Capabilities() const override { return {.versioned = true}; }
   std::string CacheNamespace() const override { return settings_.endpoint + "/gs/" + bucket_; }
   // Thread-safe. One metadata GET; ObjectInfo::version is the generation.
   Result<ObjectInfo> Stat(std::string_view key) override;

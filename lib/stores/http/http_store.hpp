@@ -18,6 +18,7 @@ class HttpStore : public ObjectStore {
   HttpStore(std::string origin, std::shared_ptr<HttpTransport> transport);
 
   std::string Describe() const override { return origin_; }
+  StoreCapabilities Capabilities() const override { return {.list = false}; }
   Result<ObjectInfo> Stat(std::string_view key) override;
   Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
                       const ReadConditions& conditions) override;
