@@ -72,6 +72,14 @@ Result<size_t> CheckRangedAnswer(const HttpResponse& response, ByteRange range,
                                  const ReadConditions& pin, AnswerChecks checks,
                                  const std::string& what);
 
+// 416 says "not satisfiable" but some servers leave out the size, and some
+// answer a range at or past the end otherwise (a whole-object 200 that does
+// not fit): whether `range` starts exactly at the end (0 bytes) or past it
+// (kOutOfRange) is then decided by the object's size from a Stat.
+bool NeedsSizeToAnswer(const HttpResponse& response);
+Result<size_t> AnswerAtOrPastTheEnd(ByteRange range, const Result<ObjectInfo>& info,
+                                    const std::string& what);
+
 // What a failed request's answer said: the status and, where the store's
 // error document (or header) has them, its code and message.
 struct HttpError {

@@ -120,18 +120,12 @@ Result<size_t> AzureStore::Read(std::string_view key, ByteRange range, std::span
   call.response_buffer = out.first(range.length);
   call.kind = RequestKind::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
-  if (response.status == 416) {
-    // Azure's 416 carries no size: ask for it, so offset == size reads as empty.
-    Result<ObjectInfo> info = Stat(key);
-    if (info.ok() && info->size == range.offset) return size_t{0};
-    return OutOfRange("range starting at byte " + std::to_string(range.offset) +
-                      " is past the end of blob " + Quoted(call.blob) +
-                      (info.ok() ? " (size " + std::to_string(info->size) + ")" : ""));
-  }
+  const std::string what =
+      "Get Blob " + Quoted(call.blob) + " in container " + Quoted(call.container);
+  // Azure's 416 carries no size.
+  if (NeedsSizeToAnswer(response)) return AnswerAtOrPastTheEnd(range, Stat(key), what);
   if (!IsRangedAnswer(response.status)) return ErrorStatus(call, response);
-  return CheckRangedAnswer(
-      response, range, conditions, {},
-      "Get Blob " + Quoted(call.blob) + " in container " + Quoted(call.container));
+  return CheckRangedAnswer(response, range, conditions, {}, what);
 }
 
 Result<ListPage> AzureStore::List(const ListRequest& request) {

@@ -131,6 +131,7 @@ Result<size_t> S3Store::Read(std::string_view key, ByteRange range, std::span<st
   call.response_buffer = out.first(range.length);
   call.kind = RequestKind::kGet;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
+  if (NeedsSizeToAnswer(response)) return AnswerAtOrPastTheEnd(range, Stat(key), What(call));
   if (!IsRangedAnswer(response.status)) return ErrorStatus(call, response);
   return CheckRangedAnswer(response, range, conditions, {}, What(call));
 }

@@ -1,0 +1,28 @@
+// The ObjectStore contract: one function run against any store, over fakes in
+// the unit tests and against every real server in the conformance suite
+// (tests/conformance/test_store_contract.py drives tests/contract/main.cpp).
+// Generic cases live here; per-front behaviour stays in the CLI tests.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "objectfs/store.hpp"
+
+namespace objectfs::contract {
+
+// What the store holds under `prefix` (which ends with '/' or is empty): keys
+// relative to the prefix, and their bytes. The contract reads these keys:
+// "hello.txt", "empty", "dir/a.bin" (over 64 KiB), "dir/c.txt" and
+// "dir/sub/b.bin", and lists "dir/" when the store can list.
+struct Dataset {
+  std::string prefix;
+  std::map<std::string, std::string> objects;
+};
+
+// Runs every case; returns one line per broken promise (empty: the store
+// keeps the contract). Never throws.
+std::vector<std::string> RunStoreContract(ObjectStore& store, const Dataset& data);
+
+}  // namespace objectfs::contract

@@ -1,0 +1,97 @@
+// The store contract over fakes: it holds for the in-memory store and local
+// files, and it catches a store that breaks it.
+#include "contract/store_contract.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "contract/memory_store.hpp"
+#include "stores/file/file_store.hpp"
+
+using namespace objectfs;
+using objectfs::contract::Dataset;
+using objectfs::contract::MemoryStore;
+using objectfs::contract::RunStoreContract;
+
+namespace {
+
+Dataset ContractData(std::string prefix) {
+  std::string big(3 * (1 << 20) + 17, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 + i / 7);
+  return {std::move(prefix),
+          {{"hello.txt", "hello objectfs\n"},
+           {"empty", ""},
+           {"dir/a.bin", big.substr(0, 256 * 1024 + 3)},
+           {"dir/c.txt", "c in dir\n"},
+           {"dir/sub/b.bin", big}}};
+}
+
+std::string Joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
+// A store that answers whatever it is pinned to, as a server ignoring If-Match.
+class IgnoresPin : public MemoryStore {
+ public:
+  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                      const ReadConditions&) override {
+    return MemoryStore::Read(key, range, out, {});
+  }
+};
+
+// A store whose listing pages repeat their last key.
+class RepeatsPages : public MemoryStore {
+ public:
+  Result<ListPage> List(const ListRequest& request) override {
+    auto page = MemoryStore::List(request);
+    if (page.ok() && !page->next_page_token.empty() && !page->objects.empty()) {
+      page->next_page_token = page->objects.front().key;
+    }
+    return page;
+  }
+};
+
+template <typename Store>
+std::vector<std::string> RunOn(const Dataset& data) {
+  Store store;
+  for (const auto& [key, bytes] : data.objects) store.Put(data.prefix + key, bytes);
+  return RunStoreContract(store, data);
+}
+
+}  // namespace
+
+TEST_CASE("the in-memory store keeps the store contract", "[contract]") {
+  auto failures = RunOn<MemoryStore>(ContractData("root/"));
+  INFO(Joined(failures));
+  CHECK(failures.empty());
+}
+
+TEST_CASE("local files keep the store contract", "[contract]") {
+  char name[] = "/tmp/objectfs-contract-XXXXXX";
+  const std::filesystem::path dir = ::mkdtemp(name);
+  const Dataset data = ContractData(dir.string() + "/");
+  for (const auto& [key, bytes] : data.objects) {
+    std::filesystem::create_directories((dir / key).parent_path());
+    std::ofstream(dir / key, std::ios::binary) << bytes;
+  }
+  internal::FileStore store;
+  auto failures = RunStoreContract(store, data);
+  std::filesystem::remove_all(dir);
+  INFO(Joined(failures));
+  CHECK(failures.empty());
+}
+
+TEST_CASE("the store contract catches broken stores", "[contract]") {
+  auto pin = RunOn<IgnoresPin>(ContractData(""));
+  CHECK(Joined(pin).find("a read pinned to another version") != std::string::npos);
+  auto pages = RunOn<RepeatsPages>(ContractData(""));
+  CHECK(Joined(pages).find("a key listed twice") != std::string::npos);
+  Dataset incomplete = ContractData("");
+  incomplete.objects.erase("empty");
+  MemoryStore store;
+  CHECK(Joined(RunStoreContract(store, incomplete)).find("the dataset lacks empty") !=
+        std::string::npos);
+}
