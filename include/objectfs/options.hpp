@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "objectfs/log.hpp"
+
 namespace objectfs {
 
 struct RetryOptions {
@@ -88,6 +90,9 @@ struct ClientOptions {
   // Bytes the disk cache may hold; 0 = 10 GiB. It also leaves min(5 GiB, 10%
   // of the file system) free, evicting least recently used blocks first.
   uint64_t cache_size = 0;
+  // What the Client does not return as an error (blocks it could not store,
+  // the credential source it chose); empty: nothing is logged.
+  LogSink log = {};
 };
 
 }  // namespace objectfs

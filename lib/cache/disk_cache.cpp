@@ -323,6 +323,11 @@ Status DiskCache::Write(const std::string& identity, uint64_t block,
                         std::span<const std::byte> payload) {
   auto fail = [&](Status status) {
     Count(stats_, &StatsCounters::disk_write_failures);
+    if (config_.log) {
+      config_.log(LogLevel::kWarning, "disk cache " + config_.dir + ": block " +
+                                          std::to_string(block) +
+                                          " not stored: " + status.ToString());
+    }
     return status;
   };
   const std::vector<std::byte> header =

@@ -27,6 +27,7 @@
 
 #include "cache/disk_cache_dir.hpp"
 #include "cache/verified_blocks.hpp"
+#include "objectfs/log.hpp"
 #include "objectfs/status.hpp"
 
 namespace objectfs::internal {
@@ -39,6 +40,7 @@ struct DiskCacheConfig {
   uint64_t block_size = 8ull << 20;
   // Free space to leave on the file system; UINT64_MAX: min(5 GiB, 10% of its size).
   uint64_t min_free_bytes = UINT64_MAX;
+  LogSink log = {};  // told about blocks that could not be stored
 };
 
 class DiskCache {

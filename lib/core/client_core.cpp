@@ -45,6 +45,7 @@ Status ClientCore::OpenDiskCache() {
   if (config.dir.empty()) config.dir = env_("OBJECTFS_CACHE_DIR").value_or("");
   if (config.dir.empty()) return Status::Ok();
   if (options_.cache_size != 0) config.capacity = options_.cache_size;
+  config.log = options_.log;
   auto opened = DiskCache::Open(std::move(config), &stats_);
   if (!opened.ok()) return opened.status().WithContext("disk cache");
   disk_cache_ = std::move(*opened);

@@ -491,3 +491,33 @@ TEST_CASE("warming skips cached blocks and resumes", "[disk]") {
   CHECK(all == Pattern(0, size));
   CHECK(e.store->reads == reads);
 }
+
+TEST_CASE("the log sink hears of blocks the disk cache could not store", "[disk]") {
+  char name[] = "/tmp/objectfs-logsink-XXXXXX";
+  const std::filesystem::path dir = ::mkdtemp(name);
+  std::mutex mu;
+  std::vector<std::string> heard;
+  objectfs::ClientOptions options;
+  options.cache_dir = dir.string();
+  options.log = [&](objectfs::LogLevel level, std::string_view message) {
+    std::lock_guard lock(mu);
+    if (level == objectfs::LogLevel::kWarning) heard.emplace_back(message);
+  };
+  auto core = std::make_shared<objectfs::internal::ClientCore>(
+      options, [](std::string_view) { return std::optional<std::string>(); });
+  REQUIRE(core->OpenDiskCache().ok());
+  // Even root cannot create block files under a path that is a regular file.
+  std::filesystem::remove_all(dir / "v1" / "blocks");
+  std::ofstream(dir / "v1" / "blocks") << "not a directory";
+  auto store = std::make_shared<objectfs::testing::FakeStore>(9ull << 20);
+  auto info = store->Stat("obj");
+  objectfs::File file(core, store, objectfs::Uri{"s3", "bucket", "obj"}, *info);
+  std::vector<std::byte> out(info->size);
+  REQUIRE(file.ReadInto(out).ok());  // the read itself succeeds from the store
+  CHECK(core->stats().disk_write_failures.load() >= 1);
+  std::lock_guard lock(mu);
+  REQUIRE(!heard.empty());
+  CHECK(heard.front().find("not stored") != std::string::npos);
+  CHECK(heard.front().find(dir.string()) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -10,14 +10,20 @@ Status RegisterGcsStore(StoreRegistry& registry) {
     OBJECTFS_ASSIGN_OR_RETURN(GcsSettings settings,
                               ResolveGcsSettings(context.options.gcs, context.env));
     auto tokens = context.shared.GetOrCreate<GcsTokenProvider>("gcs-tokens", [&context] {
-      return std::make_shared<GcsTokenProvider>([options = &context.options.gcs, env = context.env,
+      return std::make_shared<GcsTokenProvider>([options = &context.options, env = context.env,
                                                  token = context.retrying, metadata = context.raw] {
         GcsCredentialInputs inputs;
-        inputs.options = options;
+        inputs.options = &options->gcs;
         inputs.env = env;
         inputs.token_transport = token.get();
         inputs.metadata_transport = metadata.get();
-        return ResolveGcsCredentials(inputs);
+        auto resolved = ResolveGcsCredentials(inputs);
+        if (options->log) {
+          options->log(resolved.ok() ? LogLevel::kInfo : LogLevel::kWarning,
+                       resolved.ok() ? "GCS credentials: " + resolved->description
+                                     : "no GCS credentials: " + resolved.status().ToString());
+        }
+        return resolved;
       });
     });
     return std::shared_ptr<ObjectStore>(std::make_shared<GcsStore>(
