@@ -7,6 +7,8 @@
 # DIR/env (shell-sourceable): NGINX_PORT, NGINX_ROOT (DIR/www), NGINX_URL
 # (http://127.0.0.1:PORT). Ranges, ETags (etag on) and If-Match are nginx's own;
 # needs the Debian package nginx-light (or nginx). Runs as the calling user.
+# NGINX_NO_IF_MATCH_URL serves the same files through a proxy that drops
+# If-Match, as some S3-compatible servers and caches do.
 set -euo pipefail
 
 die() { echo "nginx.sh: ERROR: $*" >&2; exit 1; }
@@ -35,8 +37,9 @@ cmd_start() {
         die "nginx already runs for $DIR; stop it first: $0 stop $DIR"
     fi
     mkdir -p "$DIR/www" "$DIR/tmp" "$DIR/log"
-    local port user_directive=""
+    local port proxy_port user_directive=""
     port=${NGINX_PORT:-$(free_port)}
+    proxy_port=$(free_port)
     [[ $(id -u) -eq 0 ]] && user_directive="user root;"
     cat >"$DIR/nginx.conf" <<CONF
 $user_directive
@@ -63,6 +66,15 @@ http {
         etag on;
         autoindex off;
     }
+    server {
+        listen 127.0.0.1:$proxy_port;
+        location / {
+            proxy_pass http://127.0.0.1:$port;
+            proxy_set_header If-Match "";
+            proxy_http_version 1.1;
+            proxy_buffering off;
+        }
+    }
 }
 CONF
     "$NGINX" -p "$DIR" -c "$DIR/nginx.conf" -e "$DIR/log/error.log" 2>"$DIR/log/start.err" ||
@@ -73,6 +85,7 @@ CONF
 NGINX_PORT=$port
 NGINX_ROOT=$DIR/www
 NGINX_URL=http://127.0.0.1:$port
+NGINX_NO_IF_MATCH_URL=http://127.0.0.1:$proxy_port
 ENV
             echo "nginx.sh: serving $DIR/www on http://127.0.0.1:$port" >&2
             return 0
