@@ -2,7 +2,7 @@
 # The mount's cold `cat` alone: nginx serving one object from tmpfs as anonymous
 # S3, then, RUNS times, 8 parallel ranged curls (the limit) and a `cat` of the
 # object through a fresh `objectfs mount` (page cache dropped before each).
-# These are the "isolated runs" of the README's target table.
+# These are the "isolated runs" of the target table in docs/benchmarks.md.
 #
 #   bench/mount_alone.sh [--size MiB] [--runs N] [--fill GiB] [--disk-cache]
 #
@@ -11,7 +11,7 @@
 #   --fill GiB   first put GiB of extra data in tmpfs, as the full compare.sh run
 #                does (its nginx data and RGW's memstore): on a VM that backs
 #                memory lazily, the mount then fills its page cache with memory
-#                the host has taken back (see the README)
+#                the host has taken back (see docs/benchmarks.md)
 #   --disk-cache the disk-cache row instead: warm the object into a cache dir on
 #                this machine's disk, then per round a cold `cat` of a local copy
 #                on the same disk (the reference) and a cold `cat` through a

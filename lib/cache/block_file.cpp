@@ -40,8 +40,9 @@ T Get(std::span<const std::byte> in, size_t at) {
 uint64_t ChunkChecksum(std::span<const std::byte> data) {
 #if defined(__x86_64__)
   // The library's default build is SSE2; its dispatcher picks AVX2/AVX-512 at
-  // run time (same hash): warm disk-cache reads went from 0.48x to 0.66x of a
-  // local pread.
+  // run time (same hash), which made warm disk-cache reads faster (see
+  // docs/benchmarks.md, "Measurements behind code choices", and the
+  // warmed-disk-cache File::PRead row).
   return XXH3_64bits_dispatch(data.data(), data.size());
 #else
   return XXH3_64bits(data.data(), data.size());

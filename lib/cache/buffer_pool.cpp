@@ -17,9 +17,10 @@ constexpr size_t kPageAlign = 4096;
 
 // Buffers of 2 MiB and more are backed by transparent huge pages where the
 // kernel offers them: one page fault per 2 MiB instead of 512. First touches
-// of fresh memory dominated mount reads (a fault costs ~10 us in a VM); with
-// huge pages a cold 2 GiB cat went from ~1100 to ~1400 MB/s (nginx) and from
-// ~1500 to ~2100-3300 MB/s (disk cache).
+// of fresh memory dominated mount reads (a fault is costly in a VM); huge
+// pages made cold mount reads faster, from the network and from the disk
+// cache (see docs/benchmarks.md, "Measurements behind code choices", and the
+// fresh-mount rows).
 std::byte* AllocateBuffer(size_t capacity) {
   const size_t align = capacity >= kHugePage ? kHugePage : kPageAlign;
   // aligned_alloc wants a multiple of the alignment.

@@ -100,9 +100,10 @@ bool WriteFully(int fd, std::span<const std::byte> header, std::span<const std::
 
 // Writes a block file. Whole pages from a page-aligned buffer go around the
 // page cache (O_DIRECT): copying 8 MiB blocks into fresh page-cache memory
-// cost more than their GETs (warm of 8 x 256 MiB: ~450 -> ~800 MB/s), and a
-// warmed block is usually read later, by another process. Falls back to a
-// buffered write where the file system refuses O_DIRECT.
+// cost more than their GETs (see docs/benchmarks.md, "Measurements behind code
+// choices", and the warm row), and a warmed block is usually read later, by
+// another process. Falls back to a buffered write where the file system
+// refuses O_DIRECT.
 Status WriteBlockFile(int fd, std::span<const std::byte> header,
                       std::span<const std::byte> payload) {
   static_assert(kBlockHeaderSize % kPage == 0);
@@ -232,8 +233,8 @@ DiskCache::ReadResult DiskCache::Read(const std::string& identity, uint64_t bloc
     // Page-aligned whole pages are the memory cache's fetches: their bytes are
     // cached above us (and in the page cache above a mount), so a second copy
     // of the block file in the page cache would be double caching, and
-    // filling it cost more than the read (a fresh mount over a warmed cache,
-    // cold: ~700-2000 -> ~2500-2900 MB/s).
+    // filling it cost more than the read (see docs/benchmarks.md, "Measurements
+    // behind code choices", and the fresh mount over the warmed disk cache row).
     if (!verify(offset / kBlockChunkSize, out)) return corrupt();
   } else if (direct == DirectRead::kFailed) {
     return corrupt();

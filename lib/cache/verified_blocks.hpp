@@ -14,7 +14,8 @@
 //
 // Why it matters: with the pages in memory, the hash is a second pass over
 // the bytes after the kernel's copy (the copy leaves them out of the CPU
-// cache), and cost ~30% of a warm read (0.6x of a local pread instead of 0.9x).
+// cache), and cost a large share of a warm read (see docs/benchmarks.md,
+// "Measurements behind code choices", and the warmed-disk-cache File::PRead row).
 #pragma once
 
 #include <sys/stat.h>
