@@ -84,19 +84,7 @@ int ReportError(std::string_view verb, const Status& status) {
   return 1;
 }
 
-void PrintStats(const ClientStats& s) {
-  std::cerr << "stats: head_requests=" << s.head_requests << " get_requests=" << s.get_requests
-            << " list_requests=" << s.list_requests << " other_requests=" << s.other_requests
-            << " retries=" << s.retries << " bytes_downloaded=" << s.bytes_downloaded
-            << " bytes_served=" << s.bytes_served << " cache_hits=" << s.cache_hits
-            << " cache_misses=" << s.cache_misses << " memory_peak=" << s.memory_peak
-            << " disk_hits=" << s.disk_hits << " disk_misses=" << s.disk_misses
-            << " disk_bytes_read=" << s.disk_bytes_read
-            << " disk_bytes_written=" << s.disk_bytes_written
-            << " disk_bytes_verified=" << s.disk_bytes_verified
-            << " disk_corrupt_blocks=" << s.disk_corrupt_blocks
-            << " disk_write_failures=" << s.disk_write_failures << std::endl;
-}
+void PrintStats(const ClientStats& stats) { std::cerr << StatsLine(stats) << std::endl; }
 
 int RunLs(Client& client, const LsArgs& args) {
   std::string token;

@@ -15,8 +15,9 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "fs_ops.hpp"
-#include "mount_log.hpp"
+#include "fs/file_system.hpp"
+#include "fs/mount_log.hpp"
+#include "fuse_adapter.hpp"
 
 namespace objectfs::cli {
 namespace {
@@ -121,23 +122,14 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
           const std::string& mountpoint) {
   auto client = Client::Create(std::move(client_options));
   if (!client.ok()) return Fail(client.status());
-  auto store = (*client)->StoreFor(uri);
-  if (!store.ok()) return Fail(store.status().WithContext(uri.ToString()));
-
   mount::FsConfig config;
-  config.uri_base = Uri{uri.scheme, uri.bucket, ""}.ToString();
-  if (!config.uri_base.ends_with("/")) config.uri_base += "/";
+  std::string uri_base = Uri{uri.scheme, uri.bucket, ""}.ToString();
+  if (!uri_base.ends_with("/")) uri_base += "/";
   config.root_key = uri.key;
   if (!config.root_key.empty() && !config.root_key.ends_with("/")) config.root_key += "/";
   // Fail fast on a missing bucket or bad credentials: one List, before mounting.
-  ListRequest check;
-  check.prefix = config.root_key;
-  check.delimiter = "/";
-  check.max_keys = 1;
-  auto page = (*store)->List(check);
-  if (!page.ok()) {
-    return Fail(page.status().WithContext("cannot mount " + uri.ToString()));
-  }
+  auto page = (*client)->List(uri_base + config.root_key, "/", "", 1);
+  if (!page.ok()) return Fail(page.status().WithContext("cannot mount"));
   config.uid = args.uid >= 0 ? static_cast<uid_t>(args.uid) : ::getuid();
   config.gid = args.gid >= 0 ? static_cast<gid_t>(args.gid) : ::getgid();
   config.file_mode = file_mode;
@@ -145,7 +137,10 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   config.timeout_s = ttl_ms < 0 ? 365.0 * 86400 : ttl_ms / 1000.0;
   config.negative_timeout_s = std::min(config.timeout_s, 5.0);
   config.max_readahead = (*client)->options().read.max_readahead;
-  mount::FsContext ctx(*client, *store, config, std::chrono::milliseconds(ttl_ms));
+  mount::MetadataCache::Options metadata;
+  metadata.ttl = std::chrono::milliseconds(ttl_ms);
+  mount::FileSystem fs(std::make_unique<mount::ClientSource>(*client, std::move(uri_base)), config,
+                       std::move(metadata));
 
   std::string fuse_opts = "ro,default_permissions,fsname=objectfs,subtype=objectfs";
   if (args.allow_other) fuse_opts += ",allow_other";
@@ -158,7 +153,7 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
     ~FreeArgs() { fuse_opt_free_args(args); }
   } free_args{&fargs};
   fuse_session* se =
-      fuse_session_new(&fargs, &mount::FsOperations(), sizeof(fuse_lowlevel_ops), &ctx);
+      fuse_session_new(&fargs, &mount::FsOperations(), sizeof(fuse_lowlevel_ops), &fs);
   if (se == nullptr)
     return Fail(Internal("cannot create the FUSE session (options: " + fuse_opts + ")"));
   if (fuse_set_signal_handlers(se) != 0) {
@@ -185,15 +180,7 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   fuse_session_destroy(se);
   Log(LogLevel::kInfo, "unmounted " + mountpoint);
   if (common.print_stats) {
-    const ClientStats s = (*client)->Stats();
-    Log(LogLevel::kInfo, "stats: head_requests=" + std::to_string(s.head_requests) +
-                             " get_requests=" + std::to_string(s.get_requests) +
-                             " list_requests=" + std::to_string(s.list_requests) +
-                             " bytes_downloaded=" + std::to_string(s.bytes_downloaded) +
-                             " disk_hits=" + std::to_string(s.disk_hits) +
-                             " disk_bytes_read=" + std::to_string(s.disk_bytes_read) +
-                             " disk_corrupt_blocks=" + std::to_string(s.disk_corrupt_blocks) +
-                             " memory_peak=" + std::to_string(s.memory_peak));
+    Log(LogLevel::kInfo, StatsLine((*client)->Stats()));
   }
   // After SIGINT/SIGTERM/SIGHUP libfuse returns the signal number: a clean stop.
   return rc == 0 || rc == SIGINT || rc == SIGTERM || rc == SIGHUP ? 0 : 1;

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <string>
 
-#include "mount_log.hpp"
+#include "fs/mount_log.hpp"
 
 namespace objectfs::mount {
 
@@ -29,13 +29,24 @@ int ErrnoFromStatus(const Status& status, std::string_view operation) {
     case StatusCode::kUnimplemented:
       err = ENOSYS;
       break;
+    case StatusCode::kNotADirectory:
+      err = ENOTDIR;
+      break;
+    case StatusCode::kIsADirectory:
+      err = EISDIR;
+      break;
+    case StatusCode::kReadOnly:
+      err = EROFS;
+      break;
     case StatusCode::kUnavailable:
     case StatusCode::kDataLoss:
     case StatusCode::kInternal:
       err = EIO;
       break;
   }
-  const LogLevel level = err == ENOENT ? LogLevel::kDebug : LogLevel::kWarn;
+  // Normal answers of a file system: only at debug level.
+  const bool normal = err == ENOENT || err == ENOTDIR || err == EISDIR || err == EROFS;
+  const LogLevel level = normal ? LogLevel::kDebug : LogLevel::kWarn;
   if (LogEnabled(level)) {
     Log(level, std::string(operation) + " failed (" + std::string(std::strerror(err)) +
                    "): " + status.ToString());

@@ -9,8 +9,10 @@ namespace objectfs::mount {
 
 // kNotFound -> ENOENT, kPermissionDenied -> EACCES, kObjectChanged -> ESTALE,
 // kUnavailable / kDataLoss / kInternal -> EIO, kInvalidArgument / kOutOfRange ->
-// EINVAL, kUnimplemented -> ENOSYS. Logs `operation` and the cause once (not
-// found only at debug level: it is a normal answer for lookups).
+// EINVAL, kUnimplemented -> ENOSYS, kNotADirectory -> ENOTDIR, kIsADirectory ->
+// EISDIR, kReadOnly -> EROFS. Logs `operation` and the cause once (not found,
+// not a directory, is a directory and read-only only at debug level: they are
+// normal answers of a file system).
 int ErrnoFromStatus(const Status& status, std::string_view operation);
 
 }  // namespace objectfs::mount

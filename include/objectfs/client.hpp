@@ -10,6 +10,7 @@
 
 #include "objectfs/file.hpp"
 #include "objectfs/options.hpp"
+#include "objectfs/stats.hpp"
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"
 #include "objectfs/uri.hpp"
@@ -19,33 +20,6 @@ namespace objectfs {
 namespace internal {
 class ClientCore;
 }
-
-// Counters since the Client was created.
-struct ClientStats {
-  uint64_t head_requests = 0;
-  uint64_t get_requests = 0;  // data GETs
-  uint64_t list_requests = 0;
-  uint64_t other_requests = 0;  // credentials, tokens
-  uint64_t retries = 0;
-  uint64_t bytes_downloaded = 0;  // object bytes received from stores
-  uint64_t bytes_served = 0;      // bytes returned to callers by File reads
-  uint64_t cache_hits = 0;
-  uint64_t cache_misses = 0;
-  uint64_t memory_used = 0;  // bytes held by the memory cache and in-flight fetches now
-  uint64_t memory_peak = 0;  // the most it ever held (never above memory_limit + demand reads)
-  // Disk cache (cache_dir): block lookups that hit or missed, bytes read from
-  // and written to it, blocks that failed their checksum (deleted and fetched
-  // again), bytes whose checksums were computed (a re-read of an unchanged
-  // block from the page cache skips it), and blocks that could not be stored
-  // (no room, write errors).
-  uint64_t disk_hits = 0;
-  uint64_t disk_misses = 0;
-  uint64_t disk_bytes_read = 0;
-  uint64_t disk_bytes_written = 0;
-  uint64_t disk_corrupt_blocks = 0;
-  uint64_t disk_bytes_verified = 0;
-  uint64_t disk_write_failures = 0;
-};
 
 class Client {
  public:
@@ -60,9 +34,10 @@ class Client {
 
   Result<ObjectInfo> Stat(std::string_view uri);
 
-  // One page of the listing under `uri` (bucket plus optional key prefix).
+  // One page of the listing under `uri` (bucket plus optional key prefix), of
+  // at most `max_keys` objects and prefixes.
   Result<ListPage> List(std::string_view uri, std::string_view delimiter = "/",
-                        std::string_view page_token = {});
+                        std::string_view page_token = {}, int max_keys = 1000);
 
   // Opens an object: one metadata request, then reads pin its ETag.
   Result<std::shared_ptr<File>> Open(std::string_view uri);

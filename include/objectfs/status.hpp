@@ -21,6 +21,10 @@ enum class StatusCode {
   kDataLoss,          // short or oversized body, checksum mismatch
   kUnimplemented,
   kInternal,
+  // The answers of a file system (the mount) that are not store failures.
+  kNotADirectory,  // a directory operation on a file
+  kIsADirectory,   // a file operation on a directory
+  kReadOnly,       // a change to something that cannot be written
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -60,6 +64,9 @@ inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std
 inline Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
 inline Status Unimplemented(std::string m) { return {StatusCode::kUnimplemented, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status NotADirectory(std::string m) { return {StatusCode::kNotADirectory, std::move(m)}; }
+inline Status IsADirectory(std::string m) { return {StatusCode::kIsADirectory, std::move(m)}; }
+inline Status ReadOnly(std::string m) { return {StatusCode::kReadOnly, std::move(m)}; }
 
 // Either a T or a non-OK Status.
 template <typename T>

@@ -54,7 +54,7 @@ Result<ObjectInfo> Client::Stat(std::string_view text) {
 }
 
 Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
-                              std::string_view page_token) {
+                              std::string_view page_token, int max_keys) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   if (!at.store->Capabilities().list) {
     return Unimplemented("listing is not available for " + at.uri.ToString() + ": " +
@@ -64,6 +64,7 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
   request.prefix = at.uri.key;
   request.delimiter = std::string(delimiter);
   request.page_token = std::string(page_token);
+  request.max_keys = max_keys;
   auto page = at.store->List(request);
   if (!page.ok()) return page.status().WithContext(at.uri.ToString());
   return page;

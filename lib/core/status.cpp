@@ -24,6 +24,12 @@ std::string_view StatusCodeName(StatusCode code) {
       return "unimplemented";
     case StatusCode::kInternal:
       return "internal error";
+    case StatusCode::kNotADirectory:
+      return "not a directory";
+    case StatusCode::kIsADirectory:
+      return "is a directory";
+    case StatusCode::kReadOnly:
+      return "read-only";
   }
   return "unknown";
 }

@@ -18,29 +18,18 @@
 #include "objectfs/disk_cache.hpp"
 #include "objectfs/file.hpp"
 #include "unit/fake_store.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace objectfs;
 using namespace objectfs::internal;
 using objectfs::testing::FakeStore;
 using objectfs::testing::PatternByte;
+using objectfs::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 constexpr uint64_t kMiB = 1ull << 20;
-
-// A fresh directory under TMPDIR, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "objectfs-disk-test-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::vector<std::byte> Pattern(uint64_t offset, uint64_t length, uint64_t version = 1) {
   std::vector<std::byte> data(length);

@@ -7,6 +7,7 @@ released during I/O.
     objectfs.ls("s3://bucket/models/")
     objectfs.stat("s3://bucket/models/model.safetensors").size
     tensors = objectfs.safetensors.load_file("s3://bucket/models/model.safetensors")
+    objectfs.warm(["s3://bucket/models/"], client=objectfs.Client(cache_dir="/var/cache/m"))
 
 The module-level functions use default_client(), configured from the
 environment like the AWS CLI; objectfs.Client(**options) takes the CLI's
@@ -17,13 +18,15 @@ OSError: the object changed or arrived corrupted), ValueError (bad arguments,
 malformed data), ConnectionError (endpoint unreachable, retries exhausted).
 """
 
+import os
+
 from . import _objectfs
 from ._client import Client, default_client
 from ._file import ObjectFile
 from ._objectfs import ObjectChangedError, ObjectInfo
 
 __all__ = ["Client", "ObjectFile", "ObjectInfo", "ObjectChangedError", "default_client", "open",
-           "ls", "stat", "safetensors"]
+           "ls", "stat", "warm", "safetensors"]
 
 
 def open(uri, mode="rb", *, client=None):  # noqa: A001 (mirrors builtins.open)
@@ -39,6 +42,25 @@ def ls(uri, recursive=False, detail=False, *, client=None):
 def stat(uri, *, client=None):
     """ObjectInfo (key, size, etag, mtime) of one object."""
     return (client or default_client()).stat(uri)
+
+
+def warm(uris, *, client=None, threads=None, progress=None):
+    """Fills the client's disk cache (cache_dir) with objects and whole prefixes
+    (ending in '/'), in parallel; blocks already cached are skipped, so an
+    interrupted warm resumes. `progress(dict)` is called about 5 times a second
+    with total_bytes, bytes_fetched, bytes_cached, objects, objects_done,
+    objects_failed, seconds and done; an exception it raises stops the warm.
+    Returns those totals plus "results" (uri, size, bytes_fetched, bytes_cached,
+    error or None for each), "errors" (inputs that name nothing) and "ok".
+    ValueError without a disk cache."""
+    if isinstance(uris, (str, os.PathLike)):
+        uris = [uris]
+    uris = [os.fspath(u) for u in uris]
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int)
+                                or threads < 1):
+        raise ValueError(f"threads: expected a positive integer, got {threads!r}")
+    native = (client or default_client())._native
+    return _objectfs.warm(native, uris, threads or 0, progress)
 
 
 from . import safetensors  # noqa: E402  (needs the names above)

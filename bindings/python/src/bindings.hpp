@@ -21,5 +21,6 @@ struct OpenFile {
 void RegisterClient(pybind11::module_& m);
 void RegisterFile(pybind11::module_& m);
 void RegisterSafetensors(pybind11::module_& m);
+void RegisterWarm(pybind11::module_& m);
 
 }  // namespace objectfs::python

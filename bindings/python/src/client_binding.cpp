@@ -52,17 +52,13 @@ double SecondsSinceEpoch(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-py::dict StatsDict(const ClientStats& s) {
-  return py::dict("head_requests"_a = s.head_requests, "get_requests"_a = s.get_requests,
-                  "list_requests"_a = s.list_requests, "other_requests"_a = s.other_requests,
-                  "retries"_a = s.retries, "bytes_downloaded"_a = s.bytes_downloaded,
-                  "bytes_served"_a = s.bytes_served, "cache_hits"_a = s.cache_hits,
-                  "cache_misses"_a = s.cache_misses, "memory_used"_a = s.memory_used,
-                  "memory_peak"_a = s.memory_peak, "disk_hits"_a = s.disk_hits,
-                  "disk_misses"_a = s.disk_misses, "disk_bytes_read"_a = s.disk_bytes_read,
-                  "disk_bytes_written"_a = s.disk_bytes_written,
-                  "disk_bytes_verified"_a = s.disk_bytes_verified,
-                  "disk_corrupt_blocks"_a = s.disk_corrupt_blocks);
+// Every row of the counter list (objectfs/stats.hpp), by name.
+py::dict StatsDict(const ClientStats& stats) {
+  py::dict out;
+  for (const StatDescriptor& row : kClientStats) {
+    out[py::str(row.name.data(), row.name.size())] = stats.*row.field;
+  }
+  return out;
 }
 
 }  // namespace

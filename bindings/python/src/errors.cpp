@@ -33,6 +33,12 @@ PythonError ErrorFor(StatusCode code) {
       return {PyExc_ConnectionError, 0};
     case StatusCode::kUnimplemented:
       return {PyExc_NotImplementedError, 0};
+    case StatusCode::kNotADirectory:
+      return {PyExc_NotADirectoryError, ENOTDIR};
+    case StatusCode::kIsADirectory:
+      return {PyExc_IsADirectoryError, EISDIR};
+    case StatusCode::kReadOnly:
+      return {PyExc_OSError, EROFS};
     case StatusCode::kOk:
     case StatusCode::kInternal:
       break;

@@ -9,4 +9,5 @@ PYBIND11_MODULE(_objectfs, m) {
   objectfs::python::RegisterClient(m);
   objectfs::python::RegisterFile(m);
   objectfs::python::RegisterSafetensors(m);
+  objectfs::python::RegisterWarm(m);
 }

@@ -1,8 +1,8 @@
-#include "fs_metadata.hpp"
+#include "fs/metadata.hpp"
 
 #include <algorithm>
 
-#include "mount_log.hpp"
+#include "fs/mount_log.hpp"
 
 namespace objectfs::mount {
 namespace {
@@ -12,8 +12,8 @@ constexpr int kLookupMaxKeys = 16;
 
 }  // namespace
 
-MetadataCache::MetadataCache(std::shared_ptr<ObjectStore> store, std::chrono::milliseconds ttl)
-    : store_(std::move(store)), ttl_(ttl) {}
+MetadataCache::MetadataCache(ObjectSource& source, Options options)
+    : source_(source), options_(std::move(options)) {}
 
 bool MetadataCache::ValidName(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.size() <= 255 &&
@@ -21,11 +21,12 @@ bool MetadataCache::ValidName(const std::string& name) {
 }
 
 MetadataCache::Clock::time_point MetadataCache::Expiry(bool negative) const {
-  const auto now = Clock::now();
-  if (ttl_.count() < 0) {
+  const auto now = options_.now();
+  const std::chrono::milliseconds ttl = options_.ttl;
+  if (ttl.count() < 0) {
     return negative ? now + kMaxNegativeTtl : Clock::time_point::max();
   }
-  return now + (negative ? std::min<std::chrono::milliseconds>(ttl_, kMaxNegativeTtl) : ttl_);
+  return now + (negative ? std::min<std::chrono::milliseconds>(ttl, kMaxNegativeTtl) : ttl);
 }
 
 void MetadataCache::Put(const std::string& key, std::optional<EntryAttr> attr) {
@@ -47,7 +48,7 @@ Result<std::optional<EntryAttr>> MetadataCache::Lookup(const std::string& dir_ke
   const std::string key = dir_key + name;
   {
     std::lock_guard lock(mutex_);
-    const auto now = Clock::now();
+    const auto now = options_.now();
     auto it = entries_.find(key);
     if (it != entries_.end() && it->second.expires > now) return it->second.attr;
     auto dir = dirs_.find(dir_key);
@@ -66,7 +67,7 @@ Result<std::optional<EntryAttr>> MetadataCache::Lookup(const std::string& dir_ke
   request.delimiter = "/";
   request.max_keys = kLookupMaxKeys;
   if (LogEnabled(LogLevel::kDebug)) Log(LogLevel::kDebug, "list (lookup) prefix=" + key);
-  auto page = store_->List(request);
+  auto page = source_.List(request);
   if (!page.ok()) return page.status();
   std::optional<EntryAttr> file, dir;
   const std::string dir_prefix = key + "/";
@@ -88,7 +89,7 @@ Result<std::optional<EntryAttr>> MetadataCache::Lookup(const std::string& dir_ke
       probe.delimiter = "/";
       probe.max_keys = 1;
       if (LogEnabled(LogLevel::kDebug)) Log(LogLevel::kDebug, "list (probe) prefix=" + dir_prefix);
-      auto more = store_->List(probe);
+      auto more = source_.List(probe);
       if (!more.ok()) return more.status();
       if (!more->objects.empty() || !more->common_prefixes.empty()) {
         dir = EntryAttr{true, 0, {}, {}};
@@ -106,7 +107,7 @@ Result<std::shared_ptr<const std::vector<DirEntry>>> MetadataCache::ReadDir(
   {
     std::lock_guard lock(mutex_);
     auto it = dirs_.find(dir_key);
-    if (it != dirs_.end() && it->second.expires > Clock::now()) return it->second.entries;
+    if (it != dirs_.end() && it->second.expires > options_.now()) return it->second.entries;
   }
   std::map<std::string, EntryAttr> by_name;
   ListRequest request;
@@ -114,7 +115,7 @@ Result<std::shared_ptr<const std::vector<DirEntry>>> MetadataCache::ReadDir(
   request.delimiter = "/";
   do {
     if (LogEnabled(LogLevel::kDebug)) Log(LogLevel::kDebug, "list (readdir) prefix=" + dir_key);
-    auto page = store_->List(request);
+    auto page = source_.List(request);
     if (!page.ok()) return page.status();
     for (const auto& object : page->objects) {
       if (object.key == dir_key) continue;  // a directory marker object

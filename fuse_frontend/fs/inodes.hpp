@@ -4,8 +4,6 @@
 // Inode numbers are never reused, so generation numbers stay 0.
 #pragma once
 
-#include <fuse_lowlevel.h>
-
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -14,12 +12,17 @@
 
 namespace objectfs::mount {
 
+// An inode number as the kernel sees it.
+using InodeId = uint64_t;
+inline constexpr InodeId kRootInode = 1;  // FUSE_ROOT_ID: the mount's root
+
 struct InodeRef {
-  fuse_ino_t ino = 0;
+  InodeId ino = 0;
   std::string key;
   bool is_dir = false;
 };
 
+// Thread-safe.
 class InodeTable {
  public:
   explicit InodeTable(std::string root_key);
@@ -27,16 +30,16 @@ class InodeTable {
   const std::string& root_key() const { return root_key_; }
 
   // The inode for `key` (created when new); adds `nlookup` to its lookup count.
-  fuse_ino_t Ref(const std::string& key, bool is_dir, uint64_t nlookup = 1);
+  InodeId Ref(const std::string& key, bool is_dir, uint64_t nlookup = 1);
 
   // Drops `nlookup` references; the inode is removed when none are left.
-  void Forget(fuse_ino_t ino, uint64_t nlookup);
+  void Forget(InodeId ino, uint64_t nlookup);
 
-  std::optional<InodeRef> Get(fuse_ino_t ino) const;
+  std::optional<InodeRef> Get(InodeId ino) const;
 
   // Records `etag` as seen at open of `ino`; returns the ETag of the previous
   // open (empty the first time).
-  std::string ExchangeOpenETag(fuse_ino_t ino, const std::string& etag);
+  std::string ExchangeOpenETag(InodeId ino, const std::string& etag);
 
   size_t size() const;
 
@@ -49,9 +52,9 @@ class InodeTable {
   };
   const std::string root_key_;
   mutable std::mutex mutex_;
-  fuse_ino_t next_ino_ = FUSE_ROOT_ID + 1;
-  std::unordered_map<fuse_ino_t, Node> nodes_;
-  std::unordered_map<std::string, fuse_ino_t> by_key_;
+  InodeId next_ino_ = kRootInode + 1;
+  std::unordered_map<InodeId, Node> nodes_;
+  std::unordered_map<std::string, InodeId> by_key_;
 };
 
 // "a/b/" -> ("a/", "b"); "a/b" -> ("a/", "b"); relative to nothing: the caller

@@ -1,4 +1,4 @@
-#include "fs_inodes.hpp"
+#include "fs/inodes.hpp"
 
 namespace objectfs::mount {
 
@@ -7,18 +7,18 @@ InodeTable::InodeTable(std::string root_key) : root_key_(std::move(root_key)) {
   root.key = root_key_;
   root.is_dir = true;
   root.lookups = 1;  // never forgotten
-  nodes_.emplace(FUSE_ROOT_ID, std::move(root));
-  by_key_.emplace(root_key_, FUSE_ROOT_ID);
+  nodes_.emplace(kRootInode, std::move(root));
+  by_key_.emplace(root_key_, kRootInode);
 }
 
-fuse_ino_t InodeTable::Ref(const std::string& key, bool is_dir, uint64_t nlookup) {
+InodeId InodeTable::Ref(const std::string& key, bool is_dir, uint64_t nlookup) {
   std::lock_guard lock(mutex_);
   auto it = by_key_.find(key);
   if (it != by_key_.end()) {
     nodes_[it->second].lookups += nlookup;
     return it->second;
   }
-  const fuse_ino_t ino = next_ino_++;
+  const InodeId ino = next_ino_++;
   Node node;
   node.key = key;
   node.is_dir = is_dir;
@@ -28,8 +28,8 @@ fuse_ino_t InodeTable::Ref(const std::string& key, bool is_dir, uint64_t nlookup
   return ino;
 }
 
-void InodeTable::Forget(fuse_ino_t ino, uint64_t nlookup) {
-  if (ino == FUSE_ROOT_ID) return;
+void InodeTable::Forget(InodeId ino, uint64_t nlookup) {
+  if (ino == kRootInode) return;
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(ino);
   if (it == nodes_.end()) return;
@@ -41,14 +41,14 @@ void InodeTable::Forget(fuse_ino_t ino, uint64_t nlookup) {
   nodes_.erase(it);
 }
 
-std::optional<InodeRef> InodeTable::Get(fuse_ino_t ino) const {
+std::optional<InodeRef> InodeTable::Get(InodeId ino) const {
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(ino);
   if (it == nodes_.end()) return std::nullopt;
   return InodeRef{ino, it->second.key, it->second.is_dir};
 }
 
-std::string InodeTable::ExchangeOpenETag(fuse_ino_t ino, const std::string& etag) {
+std::string InodeTable::ExchangeOpenETag(InodeId ino, const std::string& etag) {
   std::lock_guard lock(mutex_);
   auto it = nodes_.find(ino);
   if (it == nodes_.end()) return {};

@@ -1,4 +1,4 @@
-#include "mount_log.hpp"
+#include "fs/mount_log.hpp"
 
 #include <atomic>
 #include <chrono>

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "fs/object_source.hpp"
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"
 
@@ -37,10 +39,17 @@ struct DirEntry {
   EntryAttr attr;
 };
 
+// Thread-safe.
 class MetadataCache {
  public:
-  // ttl < 0: indefinite.
-  MetadataCache(std::shared_ptr<ObjectStore> store, std::chrono::milliseconds ttl);
+  using Clock = std::chrono::steady_clock;
+  // When entries expire: now() + ttl (negative entries: at most 5 s).
+  struct Options {
+    std::chrono::milliseconds ttl{60000};  // < 0: indefinite
+    std::function<Clock::time_point()> now = Clock::now;
+  };
+
+  MetadataCache(ObjectSource& source, Options options);
 
   // NAME in directory `dir_key` (a prefix ending in '/', or empty for the bucket
   // root). nullopt: no such entry.
@@ -53,7 +62,6 @@ class MetadataCache {
   static bool ValidName(const std::string& name);
 
  private:
-  using Clock = std::chrono::steady_clock;
   struct Cached {
     std::optional<EntryAttr> attr;
     Clock::time_point expires;
@@ -66,8 +74,8 @@ class MetadataCache {
   void Put(const std::string& key, std::optional<EntryAttr> attr);
   void LogSkipped(const std::string& key);
 
-  std::shared_ptr<ObjectStore> store_;
-  const std::chrono::milliseconds ttl_;
+  ObjectSource& source_;
+  const Options options_;
   std::mutex mutex_;
   std::unordered_map<std::string, Cached> entries_;  // key without trailing '/'
   std::unordered_map<std::string, CachedDir> dirs_;
