@@ -14,6 +14,7 @@
 #include "cache/block_file.hpp"
 #include "cache/buffer_pool.hpp"
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "core/stats.hpp"
 #include "objectfs/disk_cache.hpp"
 #include "objectfs/file.hpp"
@@ -94,7 +95,7 @@ struct CachedEngine {
   }
   void Reopen() {
     auto info = store->Stat("obj");
-    file = std::make_shared<File>(core, store, Uri{"s3", "bucket", "obj"}, *info);
+    file = internal::FileFactory::Make(core, store, Uri{"s3", "bucket", "obj"}, *info);
   }
 };
 
