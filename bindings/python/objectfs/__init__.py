@@ -20,9 +20,9 @@ malformed data), ConnectionError (endpoint unreachable, retries exhausted).
 from . import _objectfs
 from ._client import Client, default_client
 from ._file import ObjectFile
-from ._objectfs import ObjectChangedError, ObjectInfo
+from ._objectfs import ObjectChangedError, ObjectInfo, __version__
 
-__all__ = ["Client", "ObjectFile", "ObjectInfo", "ObjectChangedError", "default_client", "open",
+__all__ = ["__version__", "Client", "ObjectFile", "ObjectInfo", "ObjectChangedError", "default_client", "open",
            "ls", "stat", "safetensors"]
 
 
