@@ -6,6 +6,7 @@
 
 #include "cache/block_cache.hpp"
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "objectfs/file.hpp"
 #include "unit/fake_store.hpp"
 
@@ -26,7 +27,8 @@ struct Engine {
         options, [](std::string_view) { return std::optional<std::string>(); });
     store = std::make_shared<testing::FakeStore>(size);
     store->fill_pattern = false;
-    file = std::make_shared<File>(core, store, Uri{"s3", "bucket", "obj"}, *store->Stat("obj"));
+    file =
+        internal::FileFactory::Make(core, store, Uri{"s3", "bucket", "obj"}, *store->Stat("obj"));
   }
 };
 

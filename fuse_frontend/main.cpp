@@ -9,6 +9,7 @@
 #include "cli_options.hpp"
 #include "commands.hpp"
 #include "mount.hpp"
+#include "objectfs/version.hpp"
 #include "warm_command.hpp"
 
 using namespace objectfs;
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   CLI::App app{"objectfs: read S3 (and other object stores) as files"};
   app.require_subcommand(1);
   app.fallthrough();
+  app.set_version_flag("--version", std::string("objectfs ") + objectfs::Version(),
+                       "print the version and exit");
   cli::CommonOptions common;
   cli::AddCommonOptions(app, common);
 

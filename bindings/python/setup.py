@@ -6,6 +6,7 @@ to bound the parallel compile jobs (default: CPU count)."""
 
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,15 @@ from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+
+
+def project_version():
+    """The version in project(objectfs VERSION X.Y.Z): the one source of it."""
+    with open(os.path.join(ROOT, "CMakeLists.txt"), encoding="utf-8") as f:
+        found = re.search(r"project\(objectfs\s+VERSION\s+([0-9.]+)", f.read())
+    if not found:
+        sys.exit(f"objectfs: no project(objectfs VERSION ...) in {ROOT}/CMakeLists.txt")
+    return found.group(1)
 
 
 class CMakeBuild(build_ext):
@@ -42,5 +52,6 @@ class CMakeBuild(build_ext):
         shutil.copyfile(built[0], target)
 
 
-setup(ext_modules=[Extension("objectfs._objectfs", sources=[])],
+setup(version=project_version(),
+      ext_modules=[Extension("objectfs._objectfs", sources=[])],
       cmdclass={"build_ext": CMakeBuild})

@@ -18,6 +18,7 @@ namespace objectfs {
 namespace internal {
 class ClientCore;
 class ObjectReader;
+struct FileFactory;
 }  // namespace internal
 
 // The bytes of one read, left where the Client's memory cache holds them: a
@@ -39,10 +40,9 @@ class PinnedBytes {
   std::vector<std::shared_ptr<const void>> owners_;  // keep the slices' buffers alive
 };
 
+// Files come from Client::Open.
 class File {
  public:
-  File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
-       ObjectInfo info);
   ~File();
   File(const File&) = delete;
   File& operator=(const File&) = delete;
@@ -84,6 +84,10 @@ class File {
   Result<WarmResult> WarmDiskCache(ByteRange range) const;
 
  private:
+  friend struct internal::FileFactory;
+  File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectStore> store, Uri uri,
+       ObjectInfo info);
+
   std::shared_ptr<internal::ClientCore> core_;
   Uri uri_;
   ObjectInfo info_;

@@ -8,3 +8,4 @@
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"
 #include "objectfs/uri.hpp"
+#include "objectfs/version.hpp"

@@ -1,6 +1,7 @@
 #include "objectfs/client.hpp"
 
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 
 namespace objectfs {
 
@@ -74,12 +75,14 @@ Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   auto info = at.store->Stat(at.uri.key);
   if (!info.ok()) return info.status().WithContext(at.uri.ToString());
-  return std::make_shared<File>(core_, std::move(at.store), std::move(at.uri), std::move(*info));
+  return internal::FileFactory::Make(core_, std::move(at.store), std::move(at.uri),
+                                     std::move(*info));
 }
 
 Result<std::shared_ptr<File>> Client::Open(std::string_view text, ObjectInfo info) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
-  return std::make_shared<File>(core_, std::move(at.store), std::move(at.uri), std::move(info));
+  return internal::FileFactory::Make(core_, std::move(at.store), std::move(at.uri),
+                                     std::move(info));
 }
 
 Status Client::RegisterStore(std::string scheme, StoreFactory factory, UriStyle style) {

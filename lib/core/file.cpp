@@ -1,6 +1,7 @@
 #include "objectfs/file.hpp"
 
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "core/object_reader.hpp"
 
 namespace objectfs {
@@ -21,6 +22,17 @@ File::File(std::shared_ptr<internal::ClientCore> core, std::shared_ptr<ObjectSto
 }
 
 File::~File() = default;
+
+namespace internal {
+
+std::shared_ptr<File> FileFactory::Make(std::shared_ptr<ClientCore> core,
+                                        std::shared_ptr<ObjectStore> store, Uri uri,
+                                        ObjectInfo info) {
+  return std::shared_ptr<File>(
+      new File(std::move(core), std::move(store), std::move(uri), std::move(info)));
+}
+
+}  // namespace internal
 
 Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
   if (offset >= info_.size || out.empty()) return size_t{0};

@@ -14,6 +14,7 @@
 #include "cache/block_file.hpp"
 #include "cache/buffer_pool.hpp"
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "core/stats.hpp"
 #include "objectfs/disk_cache.hpp"
 #include "objectfs/file.hpp"
@@ -83,7 +84,7 @@ struct CachedEngine {
   }
   void Reopen() {
     auto info = store->Stat("obj");
-    file = std::make_shared<File>(core, store, Uri{"s3", "bucket", "obj"}, *info);
+    file = internal::FileFactory::Make(core, store, Uri{"s3", "bucket", "obj"}, *info);
   }
 };
 
@@ -500,9 +501,10 @@ TEST_CASE("the log sink hears of blocks the disk cache could not store", "[disk]
   std::ofstream(dir / "v1" / "blocks") << "not a directory";
   auto store = std::make_shared<objectfs::testing::FakeStore>(9ull << 20);
   auto info = store->Stat("obj");
-  objectfs::File file(core, store, objectfs::Uri{"s3", "bucket", "obj"}, *info);
+  auto file = objectfs::internal::FileFactory::Make(core, store,
+                                                    objectfs::Uri{"s3", "bucket", "obj"}, *info);
   std::vector<std::byte> out(info->size);
-  REQUIRE(file.ReadInto(out).ok());  // the read itself succeeds from the store
+  REQUIRE(file->ReadInto(out).ok());  // the read itself succeeds from the store
   CHECK(core->stats().disk_write_failures.load() >= 1);
   std::lock_guard lock(mu);
   REQUIRE(!heard.empty());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "fs/file_system.hpp"
 #include "fs/mount_log.hpp"
 #include "unit/memory_store.hpp"
@@ -28,7 +29,7 @@ class StoreSource : public ObjectSource {
   Result<ListPage> List(const ListRequest& request) override { return store_->List(request); }
   Result<std::shared_ptr<File>> Open(const std::string& key) override {
     OBJECTFS_ASSIGN_OR_RETURN(ObjectInfo info, store_->Stat(key));
-    return std::make_shared<File>(core_, store_, Uri{"s3", "bucket", key}, std::move(info));
+    return internal::FileFactory::Make(core_, store_, Uri{"s3", "bucket", key}, std::move(info));
   }
 
  private:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "objectfs/file.hpp"
 #include "objectfs/safetensors.hpp"
 #include "unit/fake_transport.hpp"
@@ -129,7 +130,7 @@ struct Opened {
     auto info = (*store)->Stat(uri.key);
     REQUIRE(info.ok());
     this->info = *info;
-    file = std::make_shared<File>(core, *store, uri, *info);
+    file = internal::FileFactory::Make(core, *store, uri, *info);
     requests_at_open = fake->requests.size();
   }
 

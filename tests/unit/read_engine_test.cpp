@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "objectfs/file.hpp"
 #include "unit/fake_store.hpp"
 
@@ -29,7 +30,7 @@ struct Engine {
   }
   void Reopen() {
     auto info = store->Stat("obj");
-    file = std::make_shared<File>(core, store, Uri{"s3", "bucket", "obj"}, *info);
+    file = internal::FileFactory::Make(core, store, Uri{"s3", "bucket", "obj"}, *info);
   }
 };
 

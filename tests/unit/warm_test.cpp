@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "unit/memory_store.hpp"
 #include "unit/temp_dir.hpp"
 #include "warm/warm_source.hpp"
@@ -50,7 +51,7 @@ class StoreWarmSource : public internal::WarmSource {
     } else {
       OBJECTFS_ASSIGN_OR_RETURN(pinned, store_->Stat(parsed.key));
     }
-    return std::make_shared<File>(core_, store_, parsed, std::move(pinned));
+    return internal::FileFactory::Make(core_, store_, parsed, std::move(pinned));
   }
   uint64_t BlockSize() const override {
     return core_->disk_cache() ? core_->disk_cache()->block_size() : 0;

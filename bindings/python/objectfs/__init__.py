@@ -23,10 +23,10 @@ import os
 from . import _objectfs
 from ._client import Client, default_client
 from ._file import ObjectFile
-from ._objectfs import ObjectChangedError, ObjectInfo
+from ._objectfs import ObjectChangedError, ObjectInfo, __version__
 
-__all__ = ["Client", "ObjectFile", "ObjectInfo", "ObjectChangedError", "default_client", "open",
-           "ls", "stat", "warm", "safetensors"]
+__all__ = ["__version__", "Client", "ObjectFile", "ObjectInfo", "ObjectChangedError",
+           "default_client", "open", "ls", "stat", "warm", "safetensors"]
 
 
 def open(uri, mode="rb", *, client=None):  # noqa: A001 (mirrors builtins.open)
