@@ -57,7 +57,7 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
   } else if (suffix == "T" || suffix == "TiB") {
     scale = 1ull << 40;
   } else {
-    return InvalidArgument("invalid size suffix in " + Quoted(text) + " (use K, M, G or T)");
+    return InvalidArgument("invalid size " + Quoted(text) + " (expected e.g. 8M, 1G, 4096)");
   }
   if (value > UINT64_MAX / scale) return InvalidArgument("size " + Quoted(text) + " is too large");
   return value * scale;

@@ -113,7 +113,7 @@ TEST_CASE("a bad value is an error naming the option and the value", "[options]"
     CHECK(Contains(status.message(), "'bogus!'"));
   }
   ClientOptions options;
-  CHECK(Contains(SetOption(options, "part_size", "8X").message(), "invalid size suffix in '8X'"));
+  CHECK(Contains(SetOption(options, "part_size", "8X").message(), "invalid size '8X'"));
   CHECK(Contains(SetOption(options, "max_parallel_requests", "99999999999").message(),
                  "out of range"));
   CHECK(Contains(SetOption(options, "connect_timeout", "-1").message(), "'-1'"));

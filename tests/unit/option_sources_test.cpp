@@ -127,8 +127,8 @@ TEST_CASE("config file errors name the file, the line and the key", "[options]")
   auto b = Build(bad_value.path, {});
   REQUIRE(!b.ok());
   CHECK(b.status().message() == "config file " + bad_value.path +
-                                    ", line 2: part_size: invalid size suffix in '8X' (use K, M, "
-                                    "G or T)");
+                                    ", line 2: part_size: invalid size '8X' (expected e.g. "
+                                    "8M, 1G, 4096)");
 
   ConfigFile syntax("part_size: 8M\nregion: [unclosed\n");
   auto c = Build(syntax.path, {});
