@@ -19,8 +19,10 @@ CLI::App* AddCacheCommand(CLI::App& app, CacheArgs& args) {
 }
 
 int RunCache(const CommonOptions& common, const CacheArgs& args) {
-  std::string dir = common.client.cache_dir;
-  if (dir.empty()) {
+  auto options = BuildClientOptions(common);
+  if (!options.ok()) return ReportError("cache", options.status());
+  std::string dir = options->cache_dir;
+  if (dir.empty()) {  // the library's own fallback
     const char* env = std::getenv("OBJECTFS_CACHE_DIR");
     if (env != nullptr) dir = env;
   }

@@ -64,9 +64,12 @@ int main(int argc, char** argv) {
   auto* warm_cmd = cli::AddWarmCommand(app, warm);
   cli::CacheArgs cache;
   auto* cache_cmd = cli::AddCacheCommand(app, cache);
+  bool options_markdown = false;
+  auto* options_cmd = cli::AddOptionsCommand(app, options_markdown);
 
   CLI11_PARSE(app, argc, argv);
 
+  if (options_cmd->parsed()) return cli::RunOptions(options_markdown);
   // The mount builds its own Client, after daemonizing (threads do not survive fork).
   if (mount_cmd->parsed()) return cli::RunMount(common, mount);
   if (cache_cmd->parsed()) return cli::RunCache(common, cache);

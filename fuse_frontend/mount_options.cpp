@@ -14,7 +14,8 @@ prefix "a/" both exist, the directory wins and the object is hidden. Keys whose
 last component is not a valid file name (empty, ".", "..", longer than 255
 bytes) are skipped with a log line. The mount is read-only.
 
-Every option can also be given as -o key=value (dashes become underscores), e.g.
+Every option can also be given as -o key=value (dashes become underscores, and
+-o config=FILE reads a config file as --config does), e.g.
   objectfs mount s3://bucket/models/ /mnt/models -o metadata_ttl=indefinite,part_size=8M,allow_other
 so the binary works from /etc/fstab (mount.fuse3 runs `objectfs URI DIR -o OPTIONS`):
   s3://bucket/models/  /mnt/models  fuse.objectfs  _netdev,nofail,ro,allow_other,metadata_ttl=indefinite  0 0
@@ -29,16 +30,6 @@ Result<int64_t> ParseInt(const std::string& key, const std::string& value) {
     return InvalidArgument("-o " + key + ": '" + value + "' is not an integer");
   }
   return n;
-}
-
-Result<double> ParseDouble(const std::string& key, const std::string& value) {
-  try {
-    size_t used = 0;
-    const double d = std::stod(value, &used);
-    if (used == value.size()) return d;
-  } catch (...) {
-  }
-  return InvalidArgument("-o " + key + ": '" + value + "' is not a number");
 }
 
 bool Ignored(const std::string& key) {
@@ -127,30 +118,10 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       return Status::Ok();
     };
   };
+  // Mount-only keys; the library's options come from its schema (FindOption).
   const std::map<std::string, Setter> setters = {
-      {"endpoint_url", str(&c.client.s3.endpoint_url)},
-      {"region", str(&c.client.s3.region)},
-      {"profile", str(&c.client.s3.profile)},
-      {"no_sign_request", flag(&c.client.s3.no_sign_request)},
-      {"force_path_style", flag(&c.client.s3.force_path_style)},
-      {"gcs_credentials", str(&c.client.gcs.credentials_file)},
-      {"gcs_anonymous", flag(&c.client.gcs.anonymous)},
-      {"gcs_endpoint", str(&c.client.gcs.endpoint)},
-      {"part_size", str(&c.part_size)},
-      {"memory_limit", str(&c.memory_limit)},
-      {"max_readahead", str(&c.max_readahead)},
-      {"max_parallel_requests", integer(&c.client.read.max_parallel_requests)},
-      {"max_attempts", integer(&c.client.http.retry.max_attempts)},
-      {"connect_timeout",
-       [&c](const std::string& k, const std::string& v) {
-         OBJECTFS_ASSIGN_OR_RETURN(c.connect_timeout_s, ParseDouble(k, v));
-         return Status::Ok();
-       }},
-      {"read_timeout", integer(&c.read_timeout_s)},
-      {"ca_bundle", str(&c.client.http.ca_bundle)},
+      {"config", str(&c.sources.config_file)},
       {"stats", flag(&c.print_stats)},
-      {"cache_dir", str(&c.client.cache_dir)},
-      {"cache_size", str(&c.cache_size)},
       {"metadata_ttl", str(&a.metadata_ttl)},
       {"uid", integer(&a.uid)},
       {"gid", integer(&a.gid)},
@@ -175,6 +146,8 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       std::replace(key.begin(), key.end(), '-', '_');
       if (auto it = setters.find(key); it != setters.end()) {
         OBJECTFS_RETURN_IF_ERROR(it->second(key, v));
+      } else if (FindOption(key) != nullptr) {
+        c.sources.values.emplace_back(key, v);  // after the flags: -o wins
       } else if (KernelOption(key) && eq == std::string::npos) {
         if (key != "ro") a.fuse_passthrough.push_back(key);  // ro is always set
       } else if (!Ignored(key)) {

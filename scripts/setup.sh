@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config clang-format git
   # libraries the code links
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
-  libfuse3-dev fuse3 pybind11-dev python3-dev libxxhash-dev
+  libfuse3-dev fuse3 pybind11-dev python3-dev libxxhash-dev libyaml-cpp-dev
   # tests and benchmarks
   catch2 libbenchmark-dev python3-pytest python3-boto3 curl
   # the Python package: its tests and pip install (setuptools drives CMake)

@@ -4,6 +4,7 @@
 #include "objectfs/client.hpp"
 #include "objectfs/disk_cache.hpp"
 #include "objectfs/file.hpp"
+#include "objectfs/option_schema.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"

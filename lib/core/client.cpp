@@ -2,22 +2,12 @@
 
 #include "core/client_core.hpp"
 #include "core/file_factory.hpp"
+#include "objectfs/option_schema.hpp"
 
 namespace objectfs {
 
 Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
-  if (options.read.part_size == 0) return InvalidArgument("part_size must be positive");
-  if (options.read.max_parallel_requests < 1 || options.read.max_parallel_requests > 1024) {
-    return InvalidArgument("max_parallel_requests must be between 1 and 1024");
-  }
-  if (options.read.block_size == 0 || options.read.block_size > options.read.part_size) {
-    return InvalidArgument("block_size must be between 1 and part_size");
-  }
-  if (options.read.memory_limit != 0 && options.read.memory_limit < 2 * options.read.part_size) {
-    return InvalidArgument("memory_limit must be at least twice part_size");
-  }
-  if (options.http.retry.max_attempts < 1)
-    return InvalidArgument("max_attempts must be at least 1");
+  OBJECTFS_RETURN_IF_ERROR(ValidateOptions(options));
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
   OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
   return std::shared_ptr<Client>(new Client(std::move(core)));

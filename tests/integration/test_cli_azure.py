@@ -112,3 +112,24 @@ def test_no_account_configured(azurite):
     result = run({}, "stat", f"az://{CONTAINER}/data.bin")
     assert result.returncode == 1
     assert "no Azure storage account configured" in result.stderr.decode()
+
+
+def test_azure_cli_style_flags(azurite):
+    """The Azure CLI's flag names, with no AZURE_* variable set."""
+    account = ["--account-name", azurite["AZURE_STORAGE_ACCOUNT"],
+               "--blob-endpoint", azurite["AZURITE_ENDPOINT"]]
+    with_key = run({}, *account, "--account-key", azurite["AZURE_STORAGE_KEY"], "cat",
+                   f"az://{CONTAINER}/data.bin")
+    assert with_key.returncode == 0, with_key.stderr.decode()
+    assert with_key.stdout == DATA
+    with_sas = run({}, *account, "--sas-token", account_sas(azurite), "ls", f"az://{CONTAINER}/")
+    assert with_sas.returncode == 0, with_sas.stderr.decode()
+    assert with_sas.stdout.decode().split() == ["data.bin"]
+    connection = (f"AccountName={azurite['AZURE_STORAGE_ACCOUNT']};"
+                  f"AccountKey={azurite['AZURE_STORAGE_KEY']};"
+                  f"BlobEndpoint={azurite['AZURITE_ENDPOINT']}")
+    with_string = run({}, "--connection-string", connection, "stat", f"az://{CONTAINER}/data.bin")
+    assert with_string.returncode == 0, with_string.stderr.decode()
+    anonymous = run({}, *account, "--azure-anonymous", "stat", f"az://{CONTAINER}/data.bin")
+    assert anonymous.returncode == 1
+    assert "anonymous" in anonymous.stderr.decode()

@@ -400,3 +400,18 @@ def test_fstab_route_through_mount_fuse3(aws_env, tmp_path):
         assert not is_mounted(mnt)
     finally:
         unmount(mnt)
+
+
+def test_o_config_reads_the_config_file(mounter, rgw, tmp_path):
+    """-o config=FILE is --config: here the file alone names the endpoint."""
+    config = tmp_path / "objectfs.yaml"
+    config.write_text(f"endpoint_url: {rgw['RGW_ENDPOINT']}\npart_size: 1M\n")
+    mnt, _ = mounter("-o", f"config={config},max-attempts=2", env_extra={"AWS_ENDPOINT_URL": ""})
+    assert (mnt / "hello.txt").read_bytes() == b"hello objectfs\n"
+
+
+def test_o_bad_value_is_named(objectfs, tmp_path):
+    result = objectfs("mount", s3uri(), str(tmp_path), "-o", "part_size=8X")
+    assert result.returncode != 0
+    assert b"part_size: invalid size '8X'" in result.stderr
+    assert not is_mounted(tmp_path)

@@ -4,6 +4,7 @@ bytes are checked against what boto3 uploaded."""
 import hashlib
 import io
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +41,11 @@ def test_options_take_cli_sizes(rgw):
     ({"max_attempts": 0}, "max_attempts must be at least 1"),
     ({"connect_timeout": 0}, "connect_timeout must be positive"),
     ({"read_timeout": "soon"}, "read_timeout: expected a number of seconds"),
+    ({"gcs_anonymous": "maybe"}, "gcs_anonymous: expected true or false, got 'maybe'"),
+    ({"gcs_anonymous": 2.5}, "gcs_anonymous: expected True or False"),
+    ({"azure_account_name": 5}, "azure_account_name: expected a string"),
+    ({"max_attempts": 1.5}, "max_attempts: expected an integer"),
+    ({"part_size": "-1"}, "part_size: invalid size '-1'"),
 ])
 def test_bad_option_values_are_value_errors(options, message):
     with pytest.raises(ValueError, match=message):
@@ -49,6 +55,56 @@ def test_bad_option_values_are_value_errors(options, message):
 def test_unknown_option_is_a_type_error():
     with pytest.raises(TypeError, match="unknown Client option 'endpoint'"):
         objectfs.Client(endpoint="http://x")
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gcs_and_azure_options_reach_their_stores():
+    """Each endpoint option is used: the error names the (closed) port it points at."""
+    port = closed_port()
+    gcs = objectfs.Client(gcs_anonymous=True, gcs_endpoint=f"http://127.0.0.1:{port}",
+                          max_attempts=1)
+    with pytest.raises(ConnectionError, match=f"127.0.0.1:{port}"):
+        gcs.stat("gs://bucket/key")
+    emulator = objectfs.Client(gcs_emulator_host=f"127.0.0.1:{port}", max_attempts=1)
+    with pytest.raises(ConnectionError, match=f"127.0.0.1:{port}"):
+        emulator.stat("gs://bucket/key")
+    key = "c2VjcmV0LWtleQ=="
+    azure = objectfs.Client(azure_account_name="acct", azure_account_key=key,
+                            azure_blob_endpoint=f"http://127.0.0.1:{port}/acct", max_attempts=1)
+    with pytest.raises(ConnectionError, match=f"127.0.0.1:{port}"):
+        azure.stat("az://container/blob")
+    assert key not in repr(azure)
+    # The Azure CLI spellings are accepted too.
+    objectfs.Client(account_name="acct", sas_token="sv=1&sig=x", blob_endpoint="http://h/acct",
+                    connection_string="", azure_anonymous=False)
+
+
+def test_option_schema_lists_every_kwarg():
+    names = {info["name"] for info in objectfs.option_schema()}
+    assert {"gcs_anonymous", "gcs_endpoint", "azure_account_name", "part_size",
+            "cache_dir"} <= names
+    for name in names:  # every listed option is a kwarg
+        objectfs.Client(**{name: None})
+
+
+def test_config_file_and_keyword_arguments_win_over_it(rgw, tmp_path):
+    config = tmp_path / "objectfs.yaml"
+    config.write_text(f"endpoint_url: http://127.0.0.1:{closed_port()}\nmax_attempts: 1\n"
+                      "region: us-east-1\n")
+    options = client_options(rgw)
+    with pytest.raises(ConnectionError):
+        objectfs.Client(config=str(config), **{k: v for k, v in options.items()
+                                               if k != "endpoint_url"}).stat(s3uri("hello.txt"))
+    client = objectfs.Client(config=config, **options)  # endpoint_url= wins over the file
+    assert client.stat(s3uri("hello.txt")).size == len(b"hello objectfs\n")
+    config.write_text("part_size: 16M\nbogus: 1\n")
+    with pytest.raises(ValueError, match=f"config file {config}, line 2: unknown option 'bogus'"):
+        objectfs.Client(config=config)
 
 
 def test_default_client_comes_from_the_environment(rgw, tmp_path):

@@ -11,7 +11,8 @@ released during I/O.
 
 The module-level functions use default_client(), configured from the
 environment like the AWS CLI; objectfs.Client(**options) takes the CLI's
-options (endpoint_url, part_size="8M", memory_limit="1G", ...).
+options (endpoint_url, part_size="8M", memory_limit="1G", ...; option_schema()
+lists them) and config="FILE", a YAML file of the same names.
 
 Errors: FileNotFoundError, PermissionError, objectfs.ObjectChangedError (an
 OSError: the object changed or arrived corrupted), ValueError (bad arguments,
@@ -23,10 +24,10 @@ import os
 from . import _objectfs
 from ._client import Client, default_client
 from ._file import ObjectFile
-from ._objectfs import ObjectChangedError, ObjectInfo, __version__
+from ._objectfs import ObjectChangedError, ObjectInfo, __version__, option_schema
 
 __all__ = ["__version__", "Client", "ObjectFile", "ObjectInfo", "ObjectChangedError",
-           "default_client", "open", "ls", "stat", "warm", "safetensors"]
+           "default_client", "open", "option_schema", "ls", "stat", "warm", "safetensors"]
 
 
 def open(uri, mode="rb", *, client=None):  # noqa: A001 (mirrors builtins.open)

@@ -1,109 +1,71 @@
 """objectfs.Client: the options of the `objectfs` CLI as keyword arguments, and
 the default client that the module-level functions use."""
 
+import numbers
 import os
-import re
 import threading
 
 from . import _objectfs
 from ._file import ObjectFile
 
-_SIZE = re.compile(r"^\s*(\d+)\s*(B|K|k|KiB|M|MiB|G|GiB|T|TiB)?\s*$")
-_SCALE = {None: 1, "B": 1, "K": 1 << 10, "k": 1 << 10, "KiB": 1 << 10, "M": 1 << 20,
-          "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40}
+# The library's option schema (include/objectfs/option_schema.hpp): the same
+# names as `objectfs --help` with underscores, as in the README's option table.
+_SCHEMA = {info["name"]: info for info in _objectfs.option_schema()}
+_NAMES = {**{info["alias"]: name for name, info in _SCHEMA.items() if info["alias"]},
+          **{name: name for name in _SCHEMA}}
+_SECRET = ("secret", "token", "account_key", "connection_string")
+_EXPECTED = {"int": "an integer", "size": "a size such as 8M or 1048576",
+             "seconds": "a number of seconds"}
 
 
-def parse_size(value, option):
-    """Bytes from an int or a CLI-style size such as "256M", "8MiB", "1G" or "4096"."""
-    if isinstance(value, bool):
-        raise ValueError(f"{option}: expected a size such as 8M or 1048576, got {value!r}")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"{option}: size must not be negative, got {value}")
-        return value
-    if isinstance(value, str):
-        match = _SIZE.match(value)
-        if match:
-            return int(match.group(1)) * _SCALE[match.group(2)]
-    raise ValueError(f"{option}: invalid size {value!r} (expected e.g. 8M, 1G, 4096)")
-
-
-def _string(value, option):
-    if not isinstance(value, (str, os.PathLike)):
+def _text(value, option, kind):
+    """A Python value as the text the library parses; the library checks the value."""
+    if kind == "string":
+        if isinstance(value, (str, os.PathLike)):
+            return os.fspath(value)
         raise ValueError(f"{option}: expected a string, got {value!r}")
-    return os.fspath(value)
-
-
-def _number(value, option):
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{option}: expected a number of seconds, got {value!r}")
-    return float(value)
-
-
-def _count(value, option):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{option}: expected an integer, got {value!r}")
-    return value
-
-
-def _memory_limit(value, option):
-    return 0 if value in (None, "auto") else parse_size(value, option)
-
-
-def _part_size(value, option):
-    size = parse_size(value, option)
-    if size < 64 << 10:
-        raise ValueError(f"{option} must be at least 64K, got {value!r}")
-    return size
-
-
-# Option name -> converter, in the order of `objectfs --help`.
-_OPTIONS = {
-    "endpoint_url": _string,
-    "region": _string,
-    "profile": _string,
-    "aws_access_key_id": _string,
-    "aws_secret_access_key": _string,
-    "aws_session_token": _string,
-    "no_sign_request": lambda value, option: bool(value),
-    "force_path_style": lambda value, option: bool(value),
-    "part_size": _part_size,
-    "memory_limit": _memory_limit,
-    "max_readahead": parse_size,
-    "max_parallel_requests": _count,
-    "max_attempts": _count,
-    "connect_timeout": _number,
-    "read_timeout": _number,
-    "ca_bundle": _string,
-    "cache_dir": lambda value, option: os.fspath(value),
-    "cache_size": parse_size,
-}
+    if isinstance(value, str):
+        return value
+    if kind == "bool":
+        if isinstance(value, (bool, int)):
+            return "1" if value else "0"
+        raise ValueError(f"{option}: expected True or False, got {value!r}")
+    integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not integral and (kind != "seconds" or not isinstance(value, numbers.Real)):
+        raise ValueError(f"{option}: expected {_EXPECTED[kind]}, got {value!r}")
+    return repr(float(value)) if kind == "seconds" else str(int(value))
 
 
 class Client:
     """A connection pool, memory cache and I/O threads, configured like the CLI.
 
-    Options (all optional; unset ones come from the environment as in the AWS CLI):
-      endpoint_url, region, profile, aws_access_key_id, aws_secret_access_key,
-      aws_session_token, no_sign_request, force_path_style,
-      part_size ("8M"), memory_limit ("auto" or e.g. "2G"), max_readahead ("256M"),
-      max_parallel_requests (16), max_attempts (5),
-      connect_timeout (seconds, 5), read_timeout (seconds without data, 30),
-      ca_bundle (path), cache_dir (a persistent disk cache, as `objectfs --cache-dir`;
-      default OBJECTFS_CACHE_DIR), cache_size ("50G"; default 10G).
-    Sizes are ints (bytes) or strings with K/M/G/T suffixes. Thread-safe.
+    Options (all optional) are the CLI's, named with underscores: S3
+    (endpoint_url, region, profile, aws_access_key_id, aws_secret_access_key,
+    aws_session_token, no_sign_request, force_path_style), Google Cloud Storage
+    (gcs_credentials, gcs_endpoint, gcs_emulator_host, gcs_anonymous), Azure Blob
+    (azure_connection_string, azure_account_name, azure_account_key,
+    azure_sas_token, azure_blob_endpoint, azure_anonymous), reading (part_size
+    "8M", memory_limit "auto", max_readahead, max_parallel_requests, ...), HTTP
+    (max_attempts, connect_timeout, read_timeout, ca_bundle, ...) and the disk
+    cache (cache_dir, cache_size); objectfs.option_schema() lists them all with
+    their defaults. Sizes are ints (bytes) or strings with K/M/G/T suffixes,
+    timeouts numbers of seconds. config="FILE" (else $OBJECTFS_CONFIG) reads a
+    YAML file of the same names; keyword arguments win over the environment,
+    which wins over the file. Unset options come from the environment as in the
+    AWS CLI. Thread-safe.
     """
 
-    def __init__(self, **options):
-        native = {}
-        for name, value in options.items():
-            convert = _OPTIONS.get(name)
-            if convert is None:
-                raise TypeError(f"unknown Client option {name!r}; known options: "
-                                + ", ".join(_OPTIONS))
-            native[name] = convert(value, name)
+    def __init__(self, config=None, **options):
+        values = []
+        for option, value in options.items():
+            name = _NAMES.get(option)
+            if name is None:
+                raise TypeError(f"unknown Client option {option!r}; known options: "
+                                + ", ".join(_SCHEMA))
+            if value is not None:  # None: the default
+                values.append((name, _text(value, option, _SCHEMA[name]["type"])))
         self._options = dict(options)
-        self._native = _objectfs.Client(**native)
+        self._native = _objectfs.Client(values, os.fspath(config) if config else "")
 
     def open(self, uri, mode="rb"):
         """Opens an object for reading (one metadata request; reads pin its ETag)."""
@@ -135,7 +97,7 @@ class Client:
         return self._native.stats()
 
     def __repr__(self):
-        shown = {k: v for k, v in self._options.items() if "secret" not in k and "token" not in k}
+        shown = {k: v for k, v in self._options.items() if not any(s in k for s in _SECRET)}
         return f"objectfs.Client({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 

@@ -1,13 +1,12 @@
-// objectfs._objectfs.Client and ObjectInfo. Option values arrive already
-// normalised (sizes in bytes, timeouts in seconds) from objectfs/_client.py.
+// objectfs._objectfs.Client, ObjectInfo and option_schema().
 #include <pybind11/chrono.h>
 #include <pybind11/stl.h>
 
 #include <chrono>
-#include <cmath>
 
 #include "bindings.hpp"
 #include "errors.hpp"
+#include "objectfs/option_schema.hpp"
 
 namespace py = pybind11;
 using namespace py::literals;
@@ -15,37 +14,45 @@ using namespace py::literals;
 namespace objectfs::python {
 namespace {
 
-std::shared_ptr<Client> MakeClient(std::string endpoint_url, std::string region,
-                                   std::string profile, std::string access_key_id,
-                                   std::string secret_access_key, std::string session_token,
-                                   bool no_sign_request, bool force_path_style, uint64_t part_size,
-                                   int max_parallel_requests, uint64_t memory_limit,
-                                   uint64_t max_readahead, int max_attempts, double connect_timeout,
-                                   double read_timeout, std::string ca_bundle,
-                                   std::string cache_dir, uint64_t cache_size) {
-  ClientOptions options;
-  options.s3.endpoint_url = std::move(endpoint_url);
-  options.s3.region = std::move(region);
-  options.s3.profile = std::move(profile);
-  options.s3.access_key_id = std::move(access_key_id);
-  options.s3.secret_access_key = std::move(secret_access_key);
-  options.s3.session_token = std::move(session_token);
-  options.s3.no_sign_request = no_sign_request;
-  options.s3.force_path_style = force_path_style;
-  options.read.part_size = part_size;
-  options.read.max_parallel_requests = max_parallel_requests;
-  options.read.memory_limit = memory_limit;
-  options.read.max_readahead = max_readahead;
-  options.http.retry.max_attempts = max_attempts;
-  if (!(connect_timeout > 0)) Check(InvalidArgument("connect_timeout must be positive"));
-  if (!(read_timeout >= 1)) Check(InvalidArgument("read_timeout must be at least 1 second"));
-  options.http.connect_timeout =
-      std::chrono::milliseconds(static_cast<int64_t>(std::ceil(connect_timeout * 1000)));
-  options.http.low_speed_time = std::chrono::seconds(static_cast<int64_t>(read_timeout));
-  options.http.ca_bundle = std::move(ca_bundle);
-  options.cache_dir = std::move(cache_dir);
-  options.cache_size = cache_size;
+// Values arrive as text (objectfs/_client.py converts Python values); the
+// library's schema parses them, with the environment and the config file below.
+std::shared_ptr<Client> MakeClient(std::vector<std::pair<std::string, std::string>> values,
+                                   std::string config) {
+  OptionSources sources;
+  sources.values = std::move(values);
+  sources.config_file = std::move(config);
+  ClientOptions options = Unwrap(BuildClientOptions(sources));
   return Unwrap(Client::Create(std::move(options)));
+}
+
+const char* TypeName(OptionType type) {
+  switch (type) {
+    case OptionType::kBool:
+      return "bool";
+    case OptionType::kInt:
+      return "int";
+    case OptionType::kSize:
+      return "size";
+    case OptionType::kSeconds:
+      return "seconds";
+    case OptionType::kString:
+      break;
+  }
+  return "string";
+}
+
+py::list OptionSchema() {
+  py::list out;
+  for (const OptionInfo& info : Options()) {
+    py::list env;
+    for (std::string_view name : info.env) {
+      if (!name.empty()) env.append(std::string(name));
+    }
+    out.append(py::dict("name"_a = std::string(info.name), "alias"_a = std::string(info.alias),
+                        "type"_a = TypeName(info.type), "default"_a = info.DefaultText(),
+                        "help"_a = std::string(info.help), "env"_a = env));
+  }
+  return out;
 }
 
 double SecondsSinceEpoch(std::chrono::system_clock::time_point t) {
@@ -77,22 +84,12 @@ void RegisterClient(py::module_& m) {
                ", etag=" + py::repr(py::str(info.etag)).cast<std::string>() + ")";
       });
 
-  const ClientOptions defaults;
+  m.def("option_schema", &OptionSchema,
+        "Every Client option: name, alias, type, default, help, env (the library's schema).");
   py::class_<Client, std::shared_ptr<Client>>(m, "Client",
                                               "Owns connections, caches and I/O threads. "
                                               "Thread-safe.")
-      .def(py::init(&MakeClient), py::kw_only(), "endpoint_url"_a = "", "region"_a = "",
-           "profile"_a = "", "aws_access_key_id"_a = "", "aws_secret_access_key"_a = "",
-           "aws_session_token"_a = "", "no_sign_request"_a = false, "force_path_style"_a = false,
-           "part_size"_a = defaults.read.part_size,
-           "max_parallel_requests"_a = defaults.read.max_parallel_requests,
-           "memory_limit"_a = defaults.read.memory_limit,
-           "max_readahead"_a = defaults.read.max_readahead,
-           "max_attempts"_a = defaults.http.retry.max_attempts,
-           "connect_timeout"_a =
-               std::chrono::duration<double>(defaults.http.connect_timeout).count(),
-           "read_timeout"_a = static_cast<double>(defaults.http.low_speed_time.count()),
-           "ca_bundle"_a = "", "cache_dir"_a = "", "cache_size"_a = defaults.cache_size)
+      .def(py::init(&MakeClient), "options"_a, "config"_a = "")
       .def(
           "stat",
           [](Client& client, const std::string& uri) {
