@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "util/env.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"
+#include "util/env.hpp"
 
 namespace objectfs::internal {
 

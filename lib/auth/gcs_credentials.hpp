@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
-#include "util/env.hpp"
 #include "http/transport.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/status.hpp"
+#include "util/env.hpp"
 
 namespace objectfs::internal {
 

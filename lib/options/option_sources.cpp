@@ -1,7 +1,7 @@
 // BuildClientOptions: default < config file < environment < explicit values.
-#include "util/env.hpp"
 #include "objectfs/option_schema.hpp"
 #include "options/config_file.hpp"
+#include "util/env.hpp"
 
 namespace objectfs {
 namespace {

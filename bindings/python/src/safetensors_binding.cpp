@@ -13,8 +13,7 @@ namespace objectfs::python {
 namespace {
 
 py::dict ReadHeader(const OpenFile& f) {
-  safetensors::Header header =
-      Unwrap(WithoutGil([&] { return safetensors::ReadHeader(*f.file); }));
+  safetensors::Header header = Unwrap(WithoutGil([&] { return safetensors::ReadHeader(*f.file); }));
   py::list tensors;
   for (const auto& t : header.tensors) {
     py::tuple shape(t.shape.size());
