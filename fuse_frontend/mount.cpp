@@ -91,7 +91,8 @@ void SignalWhenReady(std::string mountpoint, uint64_t readahead, bool foreground
     if (fd >= 0) {
       // One max-size (1 MiB) FUSE request of kernel readahead: the read engine
       // runs its own, larger window. Bigger kernel windows send many parallel
-      // out-of-order reads and measured slower (RGW, 1 GiB: 16 MiB 8.5 s vs 1 MiB 4.7 s).
+      // out-of-order reads and measured slower (docs/benchmarks.md, "Measurements
+      // behind code choices").
       const uint64_t kb = std::clamp<uint64_t>(readahead >> 10, 128, 1024);
       const std::string text = std::to_string(kb);
       if (::write(fd, text.data(), text.size()) < 0) {
