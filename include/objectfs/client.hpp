@@ -47,9 +47,6 @@ class Client {
   // and a listing is not guaranteed to spell it the same way.
   Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
 
-  // The store serving `uri`'s bucket (created on first use, then reused).
-  Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
-
   // Makes `scheme`://... URIs open stores made by `factory` (called once per
   // bucket, or host, on first use), e.g. an in-memory or in-house store;
   // reads through them get the memory and disk caches like any other. A

@@ -16,10 +16,6 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
 Client::Client(std::shared_ptr<internal::ClientCore> core) : core_(std::move(core)) {}
 Client::~Client() = default;
 
-Result<std::shared_ptr<ObjectStore>> Client::StoreFor(const Uri& uri) {
-  return core_->StoreFor(uri);
-}
-
 namespace {
 
 // A parsed URI and the store serving it; errors name the URI.
