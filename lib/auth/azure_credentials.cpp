@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/azure_shared_key.hpp"
+#include "util/ascii.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -13,13 +14,6 @@ constexpr std::string_view kDevKey =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 constexpr std::string_view kAzureBlobSuffix = ".blob.core.windows.net";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 std::string Get(const EnvLookup& env, std::string_view name) {
   auto value = env ? env(name) : std::nullopt;
   return value ? *value : std::string();
@@ -27,7 +21,7 @@ std::string Get(const EnvLookup& env, std::string_view name) {
 
 std::string Field(const std::map<std::string, std::string>& fields, std::string_view name) {
   for (const auto& [k, v] : fields) {
-    if (Lower(k) == Lower(name)) return v;
+    if (AsciiLower(k) == AsciiLower(name)) return v;
   }
   return {};
 }
@@ -64,7 +58,7 @@ Result<AzureCredentials> FromConnectionString(std::string_view text, const std::
   }
   AzureCredentials creds;
   std::string key = Field(*fields, "AccountKey");
-  if (Lower(Field(*fields, "UseDevelopmentStorage")) == "true") {
+  if (AsciiLower(Field(*fields, "UseDevelopmentStorage")) == "true") {
     creds.account = std::string(kDevAccount);
     creds.blob_endpoint = "http://127.0.0.1:10000/" + std::string(kDevAccount);
     key = std::string(kDevKey);
@@ -79,8 +73,8 @@ Result<AzureCredentials> FromConnectionString(std::string_view text, const std::
   if (creds.blob_endpoint.empty()) {
     std::string protocol = Field(*fields, "DefaultEndpointsProtocol");
     std::string suffix = Field(*fields, "EndpointSuffix");
-    creds.blob_endpoint = (protocol.empty() ? "https" : Lower(protocol)) + "://" + creds.account +
-                          ".blob." + (suffix.empty() ? "core.windows.net" : suffix);
+    creds.blob_endpoint = (protocol.empty() ? "https" : AsciiLower(protocol)) + "://" +
+                          creds.account + ".blob." + (suffix.empty() ? "core.windows.net" : suffix);
   }
   OBJECTFS_RETURN_IF_ERROR(SetSecret(creds, key, Field(*fields, "SharedAccessSignature"), source));
   return creds;
@@ -89,7 +83,7 @@ Result<AzureCredentials> FromConnectionString(std::string_view text, const std::
 Status NormalizeEndpoint(AzureCredentials& creds) {
   std::string& e = creds.blob_endpoint;
   while (!e.empty() && e.back() == '/') e.pop_back();
-  const std::string lower = Lower(e);
+  const std::string lower = AsciiLower(e);
   if (!lower.starts_with("http://") && !lower.starts_with("https://")) {
     return InvalidArgument("Azure blob endpoint '" + e + "' (from " + creds.source +
                            ") must start with http:// or https://");
@@ -168,7 +162,7 @@ Result<AzureCredentials> ResolveAzureCredentials(const AzureOptions& options,
 AzureCredentials CredentialsForAccountHost(Result<AzureCredentials> resolved,
                                            std::string_view account, std::string_view host) {
   AzureCredentials creds;
-  if (resolved.ok() && Lower(resolved->account) == Lower(account)) {
+  if (resolved.ok() && AsciiLower(resolved->account) == AsciiLower(account)) {
     creds = std::move(*resolved);
   } else {
     creds.source = resolved.ok() ? "anonymous (the configured credentials are for account '" +
@@ -181,7 +175,7 @@ AzureCredentials CredentialsForAccountHost(Result<AzureCredentials> resolved,
 }
 
 std::string AzureAccountFromHost(std::string_view host) {
-  const std::string lower = Lower(host);
+  const std::string lower = AsciiLower(host);
   if (!lower.ends_with(kAzureBlobSuffix) || lower.size() == kAzureBlobSuffix.size()) return {};
   return lower.substr(0, lower.size() - kAzureBlobSuffix.size());
 }

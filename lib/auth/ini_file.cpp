@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <system_error>
 
+#include "util/ascii.hpp"
+
 namespace objectfs::internal {
 namespace {
 
@@ -18,12 +20,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // "profile   dev" and "profile\tdev" name the same profile for the CLI.
@@ -71,7 +67,7 @@ Result<IniFile> IniFile::Parse(std::string_view text, std::string_view path) {
       std::string& parent = (*section)[last_key];
       if (parent.empty() && delim != std::string_view::npos) {
         // Nested block, e.g. "s3 =\n  addressing_style = path".
-        const std::string sub = Lower(Trim(line.substr(0, delim)));
+        const std::string sub = AsciiLower(Trim(line.substr(0, delim)));
         if (sub.empty()) return error("empty key in nested block");
         (*section)[last_key + "." + sub] = std::string(Trim(line.substr(delim + 1)));
       } else {
@@ -95,7 +91,7 @@ Result<IniFile> IniFile::Parse(std::string_view text, std::string_view path) {
     }
     if (delim == std::string_view::npos) return error("expected \"key = value\" or \"[section]\"");
     if (section == nullptr) return error("\"key = value\" before any [section] header");
-    std::string key = Lower(Trim(line.substr(0, delim)));
+    std::string key = AsciiLower(Trim(line.substr(0, delim)));
     if (key.empty()) return error("empty key");
     (*section)[key] = std::string(Trim(line.substr(delim + 1)));
     last_key = std::move(key);

@@ -4,16 +4,10 @@
 #include <cctype>
 
 #include "core/uri_parse.hpp"
+#include "util/ascii.hpp"
 
 namespace objectfs {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Bucket and container names across S3 (including legacy and S3-compatible
 // servers), GCS and Azure: letters, digits, '.', '-', '_', 3 to 222 bytes.
@@ -56,15 +50,15 @@ Result<Uri> ParseUriWith(std::string_view text, const SchemeRules& rules) {
   if (sep == std::string_view::npos) {
     // "s3:bucket/key" is a typo, not a local file called "s3:bucket".
     const size_t colon = text.find(':');
-    if (colon != std::string_view::npos && rules.style(Lower(text.substr(0, colon)))) {
+    if (colon != std::string_view::npos && rules.style(AsciiLower(text.substr(0, colon)))) {
       return InvalidArgument("malformed URI '" + std::string(text) + "': expected " +
-                             Lower(text.substr(0, colon)) + "://...");
+                             AsciiLower(text.substr(0, colon)) + "://...");
     }
     return Uri{"file", "", std::string(text)};
   }
 
   Uri uri;
-  uri.scheme = Lower(text.substr(0, sep));
+  uri.scheme = AsciiLower(text.substr(0, sep));
   const std::optional<UriStyle> style = rules.style(uri.scheme);
   if (!style) {
     return InvalidArgument("unsupported URI scheme '" + uri.scheme + "' in '" + std::string(text) +

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "util/ascii.hpp"
+
 namespace objectfs::internal {
 namespace {
 
@@ -49,9 +51,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return size * count;
-  std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string name = AsciiLower(line.substr(0, colon));
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   ex->response->headers.emplace_back(std::move(name), std::string(value));

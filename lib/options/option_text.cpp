@@ -6,22 +6,17 @@
 #include <cmath>
 #include <limits>
 
+#include "util/ascii.hpp"
+
 namespace objectfs::internal {
 namespace {
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 }  // namespace
 
 Result<bool> ParseBool(std::string_view text) {
-  const std::string v = Lower(text);
+  const std::string v = AsciiLower(text);
   if (v.empty() || v == "1" || v == "true" || v == "yes" || v == "on") return true;
   if (v == "0" || v == "false" || v == "no" || v == "off") return false;
   return InvalidArgument("expected true or false, got " + Quoted(text));

@@ -162,6 +162,11 @@ struct ReadPath {
 
 Status FromCount(const Result<size_t>& n) { return n.ok() ? Status::Ok() : n.status(); }
 
+Status ReadAll(const File& f) {
+  std::vector<std::byte> out(f.Size());
+  return f.ReadInto(out);
+}
+
 const std::vector<ReadPath>& ReadPaths() {
   static const std::vector<ReadPath> paths = {
       {"small PRead (memory cache)", false,
@@ -174,21 +179,13 @@ const std::vector<ReadPath>& ReadPaths() {
          std::vector<std::byte> out(2 * kMiB + 7);
          return FromCount(f.PRead(5, out));
        }},
-      {"ReadInto", false,
-       [](const File& f) {
-         std::vector<std::byte> out(f.Size());
-         return f.ReadInto(out);
-       }},
+      {"ReadInto", false, ReadAll},
       {"safetensors header", false,
        [](const File& f) {
          auto header = safetensors::ReadHeader(f);
          return header.ok() ? Status::Ok() : header.status();
        }},
-      {"disk-tier fill (ReadInto)", true,
-       [](const File& f) {
-         std::vector<std::byte> out(f.Size());
-         return f.ReadInto(out);
-       }},
+      {"disk-tier fill (ReadInto)", true, ReadAll},
       {"warm", true,
        [](const File& f) {
          auto warmed = f.WarmDiskCache({0, f.Size()});
