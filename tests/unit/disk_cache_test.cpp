@@ -483,8 +483,8 @@ TEST_CASE("warming skips cached blocks and resumes", "[disk]") {
 }
 
 TEST_CASE("the log sink hears of blocks the disk cache could not store", "[disk]") {
-  char name[] = "/tmp/objectfs-logsink-XXXXXX";
-  const std::filesystem::path dir = ::mkdtemp(name);
+  TempDir temp;
+  const std::filesystem::path& dir = temp.path;
   std::mutex mu;
   std::vector<std::string> heard;
   objectfs::ClientOptions options;
@@ -510,5 +510,4 @@ TEST_CASE("the log sink hears of blocks the disk cache could not store", "[disk]
   REQUIRE(!heard.empty());
   CHECK(heard.front().find("not stored") != std::string::npos);
   CHECK(heard.front().find(dir.string()) != std::string::npos);
-  std::filesystem::remove_all(dir);
 }

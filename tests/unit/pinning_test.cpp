@@ -11,11 +11,13 @@
 #include "objectfs/file.hpp"
 #include "objectfs/safetensors.hpp"
 #include "unit/fake_transport.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace objectfs;
 using objectfs::testing::FakeTransport;
 using objectfs::testing::HeaderOf;
 using objectfs::testing::ScriptedResponse;
+using objectfs::testing::TempDir;
 
 namespace {
 
@@ -194,15 +196,6 @@ const std::vector<ReadPath>& ReadPaths() {
   };
   return paths;
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char name[] = "/tmp/objectfs-pin-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 

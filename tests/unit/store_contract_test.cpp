@@ -6,13 +6,15 @@
 #include <filesystem>
 #include <fstream>
 
-#include "contract/memory_store.hpp"
 #include "stores/file/file_store.hpp"
+#include "unit/memory_store.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace objectfs;
 using objectfs::contract::Dataset;
-using objectfs::contract::MemoryStore;
 using objectfs::contract::RunStoreContract;
+using objectfs::testing::MemoryStore;
+using objectfs::testing::TempDir;
 
 namespace {
 
@@ -70,8 +72,8 @@ TEST_CASE("the in-memory store keeps the store contract", "[contract]") {
 }
 
 TEST_CASE("local files keep the store contract", "[contract]") {
-  char name[] = "/tmp/objectfs-contract-XXXXXX";
-  const std::filesystem::path dir = ::mkdtemp(name);
+  TempDir temp;
+  const std::filesystem::path& dir = temp.path;
   const Dataset data = ContractData(dir.string() + "/");
   for (const auto& [key, bytes] : data.objects) {
     std::filesystem::create_directories((dir / key).parent_path());
@@ -79,7 +81,6 @@ TEST_CASE("local files keep the store contract", "[contract]") {
   }
   internal::FileStore store;
   auto failures = RunStoreContract(store, data);
-  std::filesystem::remove_all(dir);
   INFO(Joined(failures));
   CHECK(failures.empty());
 }

@@ -6,10 +6,12 @@
 
 #include "objectfs/client.hpp"
 #include "unit/fake_store.hpp"
+#include "unit/temp_dir.hpp"
 
 using namespace objectfs;
 using objectfs::testing::FakeStore;
 using objectfs::testing::PatternByte;
+using objectfs::testing::TempDir;
 
 namespace {
 
@@ -37,15 +39,6 @@ bool IsPattern(const std::vector<std::byte>& bytes, uint64_t offset) {
   }
   return true;
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char name[] = "/tmp/objectfs-registry-XXXXXX";
-    path = ::mkdtemp(name);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
