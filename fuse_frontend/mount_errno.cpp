@@ -38,6 +38,9 @@ int ErrnoFromStatus(const Status& status, std::string_view operation) {
     case StatusCode::kReadOnly:
       err = EROFS;
       break;
+    case StatusCode::kAlreadyExists:
+      err = EEXIST;
+      break;
     case StatusCode::kUnavailable:
     case StatusCode::kDataLoss:
     case StatusCode::kInternal:

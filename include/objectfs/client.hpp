@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "objectfs/file.hpp"
 #include "objectfs/options.hpp"
@@ -14,6 +15,7 @@
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"
 #include "objectfs/uri.hpp"
+#include "objectfs/writer.hpp"
 
 namespace objectfs {
 
@@ -46,6 +48,26 @@ class Client {
   // a listing entry: the disk cache keys blocks by the ETag as Stat spells it,
   // and a listing is not guaranteed to spell it the same way.
   Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
+
+  // Starts writing the object `uri`; see Writer. Fails at once on a
+  // read-only store, a bad URI, credentials or a bucket the store rejects, and
+  // (no_overwrite) an existing object.
+  Result<std::unique_ptr<Writer>> Create(std::string_view uri, WriteOptions options = {});
+
+  // Removes one object. kNotFound when it does not exist.
+  Status Delete(std::string_view uri);
+
+  // Copies object `source` to `destination`: server-side when both are in one
+  // store that copies, else streamed through a Writer (pinned to the source
+  // version seen at start). Returns the new object.
+  Result<ObjectInfo> Copy(std::string_view source, std::string_view destination,
+                          WriteOptions options = {});
+
+  // Multipart uploads left under `uri` (a bucket plus key prefix) by writers
+  // that never finished (a killed process), and aborting one of them.
+  // kUnimplemented where the store leaves none behind.
+  Result<std::vector<PendingUpload>> ListUploads(std::string_view uri);
+  Status AbortUpload(std::string_view uri, std::string_view upload_id);
 
   // Makes `scheme`://... URIs open stores made by `factory` (called once per
   // bucket, or host, on first use), e.g. an in-memory or in-house store;

@@ -10,3 +10,4 @@
 #include "objectfs/store.hpp"
 #include "objectfs/uri.hpp"
 #include "objectfs/version.hpp"
+#include "objectfs/writer.hpp"

@@ -17,9 +17,12 @@ namespace objectfs {
   X(head_requests, Counter, "metadata (HEAD) requests sent to stores")                            \
   X(get_requests, Counter, "data GET requests sent to stores")                                    \
   X(list_requests, Counter, "listing requests sent to stores")                                    \
+  X(put_requests, Counter, "upload requests: PUTs, parts, multipart starts and commits")          \
+  X(delete_requests, Counter, "delete and abort requests sent to stores")                         \
   X(other_requests, Counter, "other requests: credentials, tokens")                               \
   X(retries, Counter, "requests sent again after a retryable failure")                            \
   X(bytes_downloaded, Counter, "object bytes received from stores")                               \
+  X(bytes_uploaded, Counter, "object bytes stored by uploads (parts that succeeded)")             \
   X(bytes_served, Counter, "bytes returned to callers by File reads")                             \
   X(cache_hits, Counter, "memory cache block lookups that hit")                                   \
   X(cache_misses, Counter, "memory cache block lookups that missed")                              \

@@ -25,6 +25,7 @@ enum class StatusCode {
   kNotADirectory,  // a directory operation on a file
   kIsADirectory,   // a file operation on a directory
   kReadOnly,       // a change to something that cannot be written
+  kAlreadyExists,  // a no-overwrite write found an object under the key
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -67,6 +68,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 inline Status NotADirectory(std::string m) { return {StatusCode::kNotADirectory, std::move(m)}; }
 inline Status IsADirectory(std::string m) { return {StatusCode::kIsADirectory, std::move(m)}; }
 inline Status ReadOnly(std::string m) { return {StatusCode::kReadOnly, std::move(m)}; }
+inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 
 // Either a T or a non-OK Status.
 template <typename T>

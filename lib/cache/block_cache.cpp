@@ -90,6 +90,12 @@ bool BlockCache::MakeRoomLocked(uint64_t needed) {
   return account_->used.load(std::memory_order_relaxed) + needed <= budget_;
 }
 
+std::shared_ptr<Fetch> BlockCache::AcquireBuffer(uint64_t length, bool force) {
+  std::lock_guard lock(mu_);
+  if (!MakeRoomLocked(BufferPool::SizeClass(length)) && !force) return nullptr;
+  return std::make_shared<Fetch>(0, length, account_);
+}
+
 std::shared_ptr<Fetch> BlockCache::Register(uint64_t object, uint64_t first_block, uint64_t count,
                                             uint64_t offset, uint64_t length, bool speculative) {
   std::lock_guard lock(mu_);

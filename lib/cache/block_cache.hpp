@@ -96,6 +96,12 @@ class BlockCache {
   std::shared_ptr<Fetch> Register(uint64_t object, uint64_t first_block, uint64_t count,
                                   uint64_t offset, uint64_t length, bool speculative);
 
+  // A buffer of `length` bytes outside the index (an upload part on its way
+  // to a store), counted against the same budget while it lives; cached
+  // blocks are evicted to make room. nullptr when it does not fit, unless
+  // `force`. Thread-safe.
+  std::shared_ptr<Fetch> AcquireBuffer(uint64_t length, bool force);
+
   // Drops the blocks that still point at `fetch` (after it failed). Thread-safe.
   void Forget(uint64_t object, uint64_t first_block, uint64_t count, const Fetch* fetch);
 

@@ -16,22 +16,8 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
 Client::Client(std::shared_ptr<internal::ClientCore> core) : core_(std::move(core)) {}
 Client::~Client() = default;
 
-namespace {
-
-// A parsed URI and the store serving it; errors name the URI.
-struct Located {
-  Uri uri;
-  std::shared_ptr<ObjectStore> store;
-};
-
-Result<Located> Locate(internal::ClientCore& core, std::string_view text) {
-  OBJECTFS_ASSIGN_OR_RETURN(Uri uri, core.registry().Parse(text));
-  auto store = core.StoreFor(uri);
-  if (!store.ok()) return store.status().WithContext(uri.ToString());
-  return Located{std::move(uri), std::move(*store)};
-}
-
-}  // namespace
+using internal::Locate;
+using internal::Located;
 
 Result<ObjectInfo> Client::Stat(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));

@@ -27,6 +27,15 @@ namespace objectfs::internal {
 Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange range,
                         std::span<std::byte> out, const ReadConditions& conditions);
 
+class ClientCore;
+
+// A parsed URI and the store serving it; errors name the URI.
+struct Located {
+  Uri uri;
+  std::shared_ptr<ObjectStore> store;
+};
+Result<Located> Locate(ClientCore& core, std::string_view uri);
+
 class ClientCore {
  public:
   // `transport` replaces the libcurl one (tests: a fake server); retries are

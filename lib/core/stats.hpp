@@ -19,20 +19,6 @@ struct StatsCounters {
 #undef OBJECTFS_ATOMIC_Gauge
 #undef OBJECTFS_ATOMIC_Counter
 
-  enum RequestKind { kNone, kHead, kGet, kList, kOther };
-  std::atomic<uint64_t>& Requests(RequestKind kind) {
-    switch (kind) {
-      case kHead:
-        return head_requests;
-      case kGet:
-        return get_requests;
-      case kList:
-        return list_requests;
-      default:
-        return other_requests;
-    }
-  }
-
   // The counters now; gauges are left 0.
   ClientStats Snapshot() const {
     ClientStats s;

@@ -30,6 +30,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "is a directory";
     case StatusCode::kReadOnly:
       return "read-only";
+    case StatusCode::kAlreadyExists:
+      return "already exists";
   }
   return "unknown";
 }

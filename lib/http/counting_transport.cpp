@@ -13,6 +13,10 @@ std::atomic<uint64_t>* CounterOf(StatsCounters& stats, RequestKind kind) {
       return &stats.get_requests;
     case RequestKind::kList:
       return &stats.list_requests;
+    case RequestKind::kPut:
+      return &stats.put_requests;
+    case RequestKind::kDelete:
+      return &stats.delete_requests;
     case RequestKind::kOther:
       return &stats.other_requests;
     case RequestKind::kUncounted:

@@ -165,11 +165,15 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  } else if (request.method != "GET" || !request.body.empty()) {
+  } else if (request.method != "GET" || !request.body.empty() || !request.payload.empty()) {
+    const bool payload = !request.payload.empty();
+    const void* data = payload ? static_cast<const void*>(request.payload.data())
+                               : static_cast<const void*>(request.body.data());
+    const size_t size = payload ? request.payload.size() : request.body.size();
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+    // POSTFIELDS sends from the caller's memory without copying it.
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, data);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(size));
   }
   char error_buffer[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);

@@ -25,6 +25,8 @@ struct RestCall {
   std::vector<std::pair<std::string, std::string>> query;  // not yet encoded
   Headers headers;
   std::span<std::byte> response_buffer;  // where a 2xx body goes, if set
+  std::string body;                      // a small request body (XML, JSON)
+  std::span<const std::byte> payload;    // object bytes to send, not copied
   RequestKind kind = RequestKind::kUncounted;
 };
 

@@ -17,7 +17,7 @@ namespace objectfs::internal {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // Which request counter a request bumps (CountingTransport).
-enum class RequestKind { kUncounted, kHead, kGet, kList, kOther };
+enum class RequestKind { kUncounted, kHead, kGet, kList, kPut, kDelete, kOther };
 
 struct HttpRequest {
   std::string method = "GET";
@@ -25,6 +25,9 @@ struct HttpRequest {
   std::string url;  // fully encoded
   Headers headers;
   std::string body;  // request body, e.g. for PUT
+  // A request body the caller owns (upload parts: never copied); wins over
+  // `body` when non-empty.
+  std::span<const std::byte> payload;
   // When non-empty, a 2xx response body is written here (and must fit);
   // other bodies go to HttpResponse::body.
   std::span<std::byte> response_buffer;

@@ -39,6 +39,8 @@ PythonError ErrorFor(StatusCode code) {
       return {PyExc_IsADirectoryError, EISDIR};
     case StatusCode::kReadOnly:
       return {PyExc_OSError, EROFS};
+    case StatusCode::kAlreadyExists:
+      return {PyExc_FileExistsError, EEXIST};
     case StatusCode::kOk:
     case StatusCode::kInternal:
       break;

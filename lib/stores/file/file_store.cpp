@@ -11,7 +11,6 @@
 #include <cstring>
 
 namespace objectfs::internal {
-namespace {
 
 Status ErrnoStatus(int err, std::string_view path) {
   std::string message = "'" + std::string(path) + "': " + std::strerror(err);
@@ -24,10 +23,16 @@ Status ErrnoStatus(int err, std::string_view path) {
       return PermissionDenied(std::move(message));
     case EISDIR:
       return InvalidArgument(std::move(message));
+    case EEXIST:
+      return AlreadyExists(std::move(message));
+    case EROFS:
+      return ReadOnly(std::move(message));
     default:
       return Internal(std::move(message));
   }
 }
+
+namespace {
 
 std::string EtagOf(const struct stat& st) {
   char buffer[96];
@@ -39,6 +44,8 @@ std::string EtagOf(const struct stat& st) {
   return buffer;
 }
 
+}  // namespace
+
 ObjectInfo InfoOf(std::string key, const struct stat& st) {
   ObjectInfo info;
   info.key = std::move(key);
@@ -49,6 +56,8 @@ ObjectInfo InfoOf(std::string key, const struct stat& st) {
           std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
   return info;
 }
+
+namespace {
 
 class Fd {
  public:

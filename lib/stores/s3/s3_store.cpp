@@ -52,6 +52,8 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
   request.method = call.method;
   request.kind = call.kind;
   request.response_buffer = call.response_buffer;
+  request.body = call.body;
+  request.payload = call.payload;
   const std::string query = CanonicalQueryString(call.query);
   request.url = scheme_ + "://" + host + path + (query.empty() ? "" : "?" + query);
 
@@ -61,8 +63,12 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
   to_sign.query = call.query;
   to_sign.headers = call.headers;
   to_sign.headers.emplace_back("host", host);
-  to_sign.headers.emplace_back("x-amz-content-sha256", kEmptyPayloadSha256);
-  to_sign.payload_sha256_hex = kEmptyPayloadSha256;
+  // Object bytes are not hashed for the signature: Content-MD5 protects them.
+  const std::string payload_hash = !call.payload.empty() ? std::string("UNSIGNED-PAYLOAD")
+                                   : call.body.empty()   ? kEmptyPayloadSha256
+                                                         : Sha256Hex(call.body);
+  to_sign.headers.emplace_back("x-amz-content-sha256", payload_hash);
+  to_sign.payload_sha256_hex = payload_hash;
 
   const auto now = std::chrono::system_clock::now();
   OBJECTFS_ASSIGN_OR_RETURN(ResolvedAwsCredentials creds, credentials_->Get(now));

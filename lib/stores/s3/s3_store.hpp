@@ -19,6 +19,7 @@ class S3Store : public ObjectStore {
           std::shared_ptr<AwsCredentialProvider> credentials,
           std::shared_ptr<HttpTransport> transport);
 
+  StoreCapabilities Capabilities() const override;
   std::string Describe() const override { return "s3://" + bucket_; }
   std::string CacheNamespace() const override { return "s3://" + authority_ + "/" + bucket_; }
   Result<ObjectInfo> Stat(std::string_view key) override;
@@ -26,7 +27,22 @@ class S3Store : public ObjectStore {
                       const ReadConditions& conditions) override;
   Result<ListPage> List(const ListRequest& request) override;
 
+  // Writes (s3_writes.cpp). Thread-safe. PutObject below the part size,
+  // multipart uploads above it; every body carries Content-MD5, and
+  // if_none_match sends If-None-Match: * (servers that ignore it are caught
+  // by the Writer's HEAD before the upload, which races).
+  Result<ObjectInfo> Put(std::string_view key, std::span<const std::byte> bytes,
+                         const WriteConditions& conditions) override;
+  Result<std::unique_ptr<StoreUpload>> StartUpload(std::string_view key,
+                                                   const WriteConditions& conditions) override;
+  Status Delete(std::string_view key) override;
+  Result<ObjectInfo> Copy(std::string_view source, const ReadConditions& source_pin,
+                          std::string_view destination, const WriteConditions& conditions) override;
+  Result<std::vector<PendingUpload>> ListUploads(std::string_view prefix) override;
+  Status AbortUpload(std::string_view key, std::string_view upload_id) override;
+
  private:
+  friend class S3Upload;
   struct Call : RestCall {
     std::string key;  // object key; empty with bucket_level for bucket requests
     bool bucket_level = false;
