@@ -37,18 +37,6 @@ Status WriteAll(int fd, const std::byte* data, size_t size) {
   return Status::Ok();
 }
 
-Status PWriteAll(int fd, const std::byte* data, size_t size, uint64_t offset) {
-  while (size > 0) {
-    const ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Internal(std::string("write failed: ") + std::strerror(errno));
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += static_cast<uint64_t>(n);
-  }
-  return Status::Ok();
-}
-
 // "START-END" (inclusive) or "START-" against an object of `size` bytes.
 Result<ByteRange> ParseRange(std::string_view text, uint64_t size, const std::string& uri) {
   const size_t dash = text.find('-');
@@ -70,11 +58,6 @@ Result<ByteRange> ParseRange(std::string_view text, uint64_t size, const std::st
   }
   const uint64_t last = open_end ? size - 1 : std::min(end, size - 1);
   return ByteRange{start, last - start + 1};
-}
-
-std::string Basename(const std::string& key) {
-  const size_t slash = key.rfind('/');
-  return slash == std::string::npos ? key : key.substr(slash + 1);
 }
 
 }  // namespace
@@ -137,71 +120,6 @@ int RunCat(Client& client, const CatArgs& args) {
     Status written = WriteAll(STDOUT_FILENO, buffer.data(), *n);
     if (!written.ok()) return ReportError("cat", written.WithContext("stdout"));
     offset += *n;
-  }
-  return 0;
-}
-
-int RunCp(Client& client, const CpArgs& args) {
-  auto opened = client.Open(args.uri);
-  if (!opened.ok()) return ReportError("cp", opened.status());
-  const File& file = **opened;
-  std::string destination = args.destination;
-  struct stat st;
-  if (::stat(destination.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    destination += "/" + Basename(file.uri().key);
-  }
-  // Download into a temporary name and rename at the end: no half-written destination.
-  std::string temp = destination + ".objectfs-partial-XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) {
-    return ReportError("cp",
-                       Internal(destination + ": cannot create file: " + std::strerror(errno)));
-  }
-  ::fchmod(
-      fd, 0644 & ~[] {
-        mode_t m = ::umask(0);
-        ::umask(m);
-        return m;
-      }());
-
-  const uint64_t part_size = client.options().read.part_size;
-  const uint64_t parts = (file.Size() + part_size - 1) / part_size;
-  const int workers = static_cast<int>(std::min<uint64_t>(
-      parts, static_cast<uint64_t>(client.options().read.max_parallel_requests)));
-  std::atomic<uint64_t> next_part{0};
-  std::mutex error_mu;
-  Status first_error;
-  auto worker = [&] {
-    std::vector<std::byte> buffer(static_cast<size_t>(part_size));
-    for (uint64_t part = next_part++; part < parts; part = next_part++) {
-      {
-        std::lock_guard lock(error_mu);
-        if (!first_error.ok()) return;
-      }
-      const uint64_t offset = part * part_size;
-      auto n = file.PRead(offset, buffer);
-      Status status = n.ok() ? PWriteAll(fd, buffer.data(), *n, offset) : n.status();
-      if (!status.ok()) {
-        std::lock_guard lock(error_mu);
-        if (first_error.ok()) first_error = status;
-        return;
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (int i = 0; i < workers; ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  if (first_error.ok() && ::close(fd) != 0) {
-    first_error = Internal(destination + ": close failed: " + std::strerror(errno));
-  } else if (!first_error.ok()) {
-    ::close(fd);
-  }
-  if (first_error.ok() && ::rename(temp.c_str(), destination.c_str()) != 0) {
-    first_error = Internal(destination + ": rename failed: " + std::strerror(errno));
-  }
-  if (!first_error.ok()) {
-    ::unlink(temp.c_str());
-    return ReportError("cp", first_error);
   }
   return 0;
 }

@@ -17,15 +17,10 @@ struct CatArgs {
   std::string uri;
   std::string range;  // "START-END" (inclusive) or "START-"; empty = whole object
 };
-struct CpArgs {
-  std::string uri;
-  std::string destination;
-};
 
 int RunLs(Client& client, const LsArgs& args);
 int RunStat(Client& client, const std::string& uri);
 int RunCat(Client& client, const CatArgs& args);
-int RunCp(Client& client, const CpArgs& args);
 
 // Prints "objectfs: VERB: message" to stderr; returns 1.
 int ReportError(std::string_view verb, const Status& status);

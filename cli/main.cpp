@@ -8,9 +8,11 @@
 #include "cache_command.hpp"
 #include "cli_options.hpp"
 #include "commands.hpp"
+#include "cp_command.hpp"
 #include "mount.hpp"
 #include "objectfs/version.hpp"
 #include "warm_command.hpp"
+#include "write_commands.hpp"
 
 using namespace objectfs;
 
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
     argv = args.data();
   }
 
-  CLI::App app{"objectfs: read S3 (and other object stores) as files"};
+  CLI::App app{"objectfs: S3, GCS, Azure Blob and HTTP objects as files"};
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", std::string("objectfs ") + objectfs::Version(),
@@ -53,10 +55,11 @@ int main(int argc, char** argv) {
   cat_cmd->add_option("--range", cat.range, "bytes START-END (inclusive) or START- only");
 
   cli::CpArgs cp;
-  auto* cp_cmd =
-      app.add_subcommand("cp", "download an object to a local file (parallel ranged GETs)");
-  cp_cmd->add_option("uri", cp.uri, "s3://bucket/key or a local path")->required();
-  cp_cmd->add_option("destination", cp.destination, "local file or directory")->required();
+  auto* cp_cmd = cli::AddCpCommand(app, cp);
+  cli::RmArgs rm;
+  auto* rm_cmd = cli::AddRmCommand(app, rm);
+  cli::UploadsArgs uploads;
+  auto* uploads_cmd = cli::AddUploadsCommand(app, uploads);
 
   cli::MountArgs mount;
   auto* mount_cmd = cli::AddMountCommand(app, mount);
@@ -84,6 +87,8 @@ int main(int argc, char** argv) {
   if (stat_cmd->parsed()) rc = cli::RunStat(**client, stat_uri);
   if (cat_cmd->parsed()) rc = cli::RunCat(**client, cat);
   if (cp_cmd->parsed()) rc = cli::RunCp(**client, cp);
+  if (rm_cmd->parsed()) rc = cli::RunRm(**client, rm);
+  if (uploads_cmd->parsed()) rc = cli::RunUploads(**client, uploads);
   if (warm_cmd->parsed()) rc = cli::RunWarm(**client, warm);
   if (common.print_stats) cli::PrintStats((*client)->Stats());
   return rc;

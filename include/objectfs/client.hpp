@@ -64,8 +64,8 @@ class Client {
                           WriteOptions options = {});
 
   // Multipart uploads left under `uri` (a bucket plus key prefix) by writers
-  // that never finished (a killed process), and aborting one of them.
-  // kUnimplemented where the store leaves none behind.
+  // that never finished (a killed process), and aborting one of them (`uri`
+  // then names its object). kUnimplemented where the store leaves none behind.
   Result<std::vector<PendingUpload>> ListUploads(std::string_view uri);
   Status AbortUpload(std::string_view uri, std::string_view upload_id);
 

@@ -88,6 +88,7 @@ Status ObjectWriter::SubmitPart() {
   const uint64_t offset = part_offset_;
   const uint64_t length = part_filled_;
   part_offset_ += length;
+  part_filled_ = 0;
   std::shared_ptr<Fetch> buffer = std::move(part_);
   {
     std::lock_guard lock(mu_);
