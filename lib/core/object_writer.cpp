@@ -113,6 +113,12 @@ Status ObjectWriter::Write(std::span<const std::byte> bytes) {
     return InvalidArgument(What() + ": write after the upload was closed or aborted");
   }
   while (!bytes.empty()) {
+    // A full part is sent once more bytes follow it: an object of exactly
+    // one part stays a single Put.
+    if (part_ != nullptr && part_filled_ == part_capacity_) {
+      Status submitted = SubmitPart();
+      if (!submitted.ok()) return Fail(submitted);
+    }
     if (part_ == nullptr) {
       Status started = StartPart();
       if (!started.ok()) return Fail(started);
@@ -122,10 +128,6 @@ Status ObjectWriter::Write(std::span<const std::byte> bytes) {
     part_filled_ += n;
     written_ += n;
     bytes = bytes.subspan(n);
-    if (part_filled_ == part_capacity_) {
-      Status submitted = SubmitPart();
-      if (!submitted.ok()) return Fail(submitted);
-    }
   }
   return Status::Ok();
 }
