@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -50,6 +51,12 @@ class Writer {
   // Appends bytes. Blocks while the parts in flight fill the Client's memory
   // budget. After a failed part, returns its error (the upload is then lost).
   Status Write(std::span<const std::byte> bytes);
+
+  // Like Write, with the bytes produced straight into the part buffers (no
+  // copy): `fill` is called with free space and returns how many bytes it
+  // put there, 0 at the end of its input. Its error ends the upload.
+  using Filler = std::function<Result<size_t>(std::span<std::byte> space)>;
+  Status WriteFrom(const Filler& fill);
 
   // Uploads what is left, waits for every part and commits: the object then
   // exists, with exactly the bytes written. On failure the upload is aborted

@@ -73,26 +73,22 @@ Status Client::Delete(std::string_view text) {
 
 namespace {
 
-// Streams `source` into `writer` in chunks of several parts, so the reads
-// run their ranged GETs in parallel while earlier parts upload.
-Status StreamInto(internal::ClientCore& core, const File& source, Writer& writer) {
-  const uint64_t part = core.options().read.part_size;
-  const uint64_t chunk =
-      std::max<uint64_t>(part, std::min<uint64_t>(8 * part, core.cache().budget() / 4));
-  std::shared_ptr<internal::Fetch> buffer =
-      core.cache().AcquireBuffer(std::min(chunk, std::max<uint64_t>(1, source.Size())), true);
-  for (uint64_t offset = 0; offset < source.Size();) {
-    const uint64_t want = std::min<uint64_t>(buffer->length(), source.Size() - offset);
-    OBJECTFS_ASSIGN_OR_RETURN(size_t got,
-                              source.PRead(offset, std::span<std::byte>(buffer->data(), want)));
+// Reads `source` straight into the writer's part buffers: each part-sized
+// read runs its ranged GETs in parallel while earlier parts upload.
+Status StreamInto(const File& source, Writer& writer) {
+  uint64_t offset = 0;
+  OBJECTFS_RETURN_IF_ERROR(writer.WriteFrom([&](std::span<std::byte> space) -> Result<size_t> {
+    const uint64_t want = std::min<uint64_t>(space.size(), source.Size() - offset);
+    if (want == 0) return size_t{0};
+    OBJECTFS_ASSIGN_OR_RETURN(size_t got, source.PRead(offset, space.first(want)));
     if (got != want) {
       return DataLoss(source.uri().ToString() + ": the object ended at " +
                       std::to_string(offset + got) + " bytes, " + std::to_string(source.Size()) +
                       " expected");
     }
-    OBJECTFS_RETURN_IF_ERROR(writer.Write(std::span<const std::byte>(buffer->data(), got)));
     offset += got;
-  }
+    return got;
+  }));
   return Status::Ok();
 }
 
@@ -122,7 +118,7 @@ Result<ObjectInfo> Client::Copy(std::string_view source_uri, std::string_view de
                             Open(from.uri.ToString(), std::move(*info)));
   OBJECTFS_ASSIGN_OR_RETURN(std::unique_ptr<Writer> writer,
                             Create(to.uri.ToString(), std::move(options)));
-  OBJECTFS_RETURN_IF_ERROR(StreamInto(*core_, *source, *writer));
+  OBJECTFS_RETURN_IF_ERROR(StreamInto(*source, *writer));
   return writer->Close();
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "core/client_core.hpp"
 
@@ -113,16 +114,8 @@ Status ObjectWriter::Write(std::span<const std::byte> bytes) {
     return InvalidArgument(What() + ": write after the upload was closed or aborted");
   }
   while (!bytes.empty()) {
-    // A full part is sent once more bytes follow it: an object of exactly
-    // one part stays a single Put.
-    if (part_ != nullptr && part_filled_ == part_capacity_) {
-      Status submitted = SubmitPart();
-      if (!submitted.ok()) return Fail(submitted);
-    }
-    if (part_ == nullptr) {
-      Status started = StartPart();
-      if (!started.ok()) return Fail(started);
-    }
+    Status room = MakeRoom();
+    if (!room.ok()) return Fail(room);
     const size_t n = std::min<uint64_t>(bytes.size(), part_capacity_ - part_filled_);
     std::memcpy(part_->data() + part_filled_, bytes.data(), n);
     part_filled_ += n;
@@ -130,6 +123,49 @@ Status ObjectWriter::Write(std::span<const std::byte> bytes) {
     bytes = bytes.subspan(n);
   }
   return Status::Ok();
+}
+
+Status ObjectWriter::MakeRoom() {
+  // A full part is sent once more bytes follow it: an object of exactly one
+  // part stays a single Put.
+  if (part_ != nullptr && part_filled_ == part_capacity_) OBJECTFS_RETURN_IF_ERROR(SubmitPart());
+  if (part_ == nullptr) OBJECTFS_RETURN_IF_ERROR(StartPart());
+  return Status::Ok();
+}
+
+Status ObjectWriter::WriteFrom(const Writer::Filler& fill) {
+  if (state_ != State::kOpen) {
+    return InvalidArgument(What() + ": write after the upload was closed or aborted");
+  }
+  for (;;) {
+    if (upload_ == nullptr && part_ != nullptr && part_filled_ == part_capacity_) {
+      // Whether the object is one Put or a multipart upload depends on whether
+      // bytes follow the first part: read on into a second buffer to know.
+      std::shared_ptr<Fetch> first = std::move(part_);
+      const uint64_t first_filled = part_filled_;
+      Status started = StartPart();
+      if (!started.ok()) return Fail(started);
+      auto n = fill(std::span<std::byte>(part_->data(), part_capacity_));
+      if (!n.ok()) return Fail(n.status());
+      std::shared_ptr<Fetch> second = std::exchange(part_, std::move(first));
+      part_filled_ = first_filled;
+      if (*n == 0) return Status::Ok();
+      Status submitted = SubmitPart();
+      if (!submitted.ok()) return Fail(submitted);
+      part_ = std::move(second);
+      part_filled_ = *n;
+      written_ += *n;
+      continue;
+    }
+    Status room = MakeRoom();
+    if (!room.ok()) return Fail(room);
+    auto n =
+        fill(std::span<std::byte>(part_->data() + part_filled_, part_capacity_ - part_filled_));
+    if (!n.ok()) return Fail(n.status());
+    if (*n == 0) return Status::Ok();
+    part_filled_ += *n;
+    written_ += *n;
+  }
 }
 
 Status ObjectWriter::WaitForAllParts() {

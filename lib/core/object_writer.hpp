@@ -38,6 +38,7 @@ class ObjectWriter {
   uint64_t bytes_written() const { return written_; }
 
   Status Write(std::span<const std::byte> bytes);
+  Status WriteFrom(const Writer::Filler& fill);
   Result<ObjectInfo> Close();
   Status Abort();
 
@@ -47,6 +48,8 @@ class ObjectWriter {
   // A buffer for the next part, waiting while the parts in flight hold the
   // budget (one part may always be in flight).
   Status StartPart();
+  // Sends a full part and starts the next buffer, as needed before more bytes.
+  Status MakeRoom();
   // Uploads the filled buffer as the next part (in the background).
   Status SubmitPart();
   Status StartUploadIfNeeded();

@@ -184,6 +184,26 @@ def test_failing_parts_give_a_clear_error_and_no_object(objectfs, s3, tmp_path, 
     assert pending(s3, key) == []  # the failed upload was aborted
 
 
+def test_a_corrupted_part_is_rejected_by_the_server(objectfs, s3, tmp_path, rgw):
+    """Each part's body is covered by its signed SHA-256: a byte flipped on the
+    way fails the upload (the server's check), and nothing appears."""
+    proxy = FaultProxy(rgw["RGW_ENDPOINT"], method="PUT", query_has="partNumber", every=2,
+                       corrupt=True).start()
+    try:
+        src = tmp_path / "src"
+        src.write_bytes(os.urandom(3 * PART))
+        key = "write/corrupted-part"
+        result = objectfs("--part-size", "5M", "cp", str(src), s3uri(key),
+                          env_extra={"AWS_ENDPOINT_URL": proxy.url})
+    finally:
+        proxy.stop()
+    assert result.returncode == 1
+    assert b"XAmzContentSHA256Mismatch" in result.stderr or b"BadDigest" in result.stderr, \
+        result.stderr
+    assert not exists(s3, key)
+    assert pending(s3, key) == []
+
+
 def test_some_failing_parts_are_retried_to_exact_bytes(objectfs, s3, tmp_path, failing_parts):
     proxy = failing_parts(every=3)
     data = os.urandom(5 * PART + 1)

@@ -4,7 +4,9 @@ FaultProxy(upstream).start() listens on 127.0.0.1 (a free port) and forwards
 every request unchanged (Host header included, so signatures stay valid). A
 request matching `method` and containing `query_has` in its query counts as a
 candidate; every `every`-th candidate (every=1: all of them) is answered with
-`status` instead of being forwarded. `log` records (method, path, answer).
+`status` instead of being forwarded, or with corrupt=True forwarded with one
+byte of its body flipped (the server must notice). `log` records (method,
+path, answer).
 """
 
 import http.client
@@ -14,10 +16,12 @@ import urllib.parse
 
 
 class FaultProxy:
-    def __init__(self, upstream, method="PUT", query_has="partNumber", every=0, status=500):
+    def __init__(self, upstream, method="PUT", query_has="partNumber", every=0, status=500,
+                 corrupt=False):
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream = (parsed.hostname, parsed.port or 80)
         self.method, self.query_has, self.every, self.status = method, query_has, every, status
+        self.corrupt = corrupt
         self.candidates = 0
         self.log = []
         self.lock = threading.Lock()
@@ -48,7 +52,10 @@ class FaultProxy:
             def handle_any(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                if proxy.should_fail(self.command, self.path):
+                chosen = proxy.should_fail(self.command, self.path)
+                if chosen and proxy.corrupt and body:
+                    body = bytes([body[0] ^ 0xFF]) + body[1:]
+                elif chosen:
                     message = b"<Error><Code>InternalError</Code><Message>injected</Message></Error>"
                     self.send_response(proxy.status)
                     self.send_header("Content-Type", "application/xml")

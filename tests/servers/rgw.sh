@@ -349,6 +349,11 @@ rgw enable ops log = false
 rgw thread pool size = 64
 rgw max put size = 5368709120
 rgw crypt require ssl = false
+# Overwritten and deleted objects (uploads, the benchmarks) free their RAM
+# within seconds instead of after RGW's default two hours.
+rgw gc obj min wait = 1
+rgw gc processor period = 5
+rgw gc processor max time = 5
 EOF
 
     # --- mon ---

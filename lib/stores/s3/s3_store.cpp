@@ -4,6 +4,7 @@
 #include "http/rest.hpp"
 #include "http/xml_error.hpp"
 #include "stores/s3/s3_xml.hpp"
+#include "util/md5.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -63,15 +64,27 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
   to_sign.query = call.query;
   to_sign.headers = call.headers;
   to_sign.headers.emplace_back("host", host);
-  // Object bytes are not hashed for the signature: Content-MD5 protects them.
-  const std::string payload_hash = !call.payload.empty() ? std::string("UNSIGNED-PAYLOAD")
-                                   : call.body.empty()   ? kEmptyPayloadSha256
-                                                         : Sha256Hex(call.body);
+  const auto now = std::chrono::system_clock::now();
+  OBJECTFS_ASSIGN_OR_RETURN(ResolvedAwsCredentials creds, credentials_->Get(now));
+  // The server checks the body against the signed SHA-256 of it (SHA-NI makes
+  // it cheaper than MD5): that is each upload's integrity check. Anonymous
+  // uploads carry Content-MD5 instead.
+  std::string payload_hash = kEmptyPayloadSha256;
+  if (!call.payload.empty()) {
+    const std::string_view bytes(reinterpret_cast<const char*>(call.payload.data()),
+                                 call.payload.size());
+    if (creds.anonymous()) {
+      payload_hash = "UNSIGNED-PAYLOAD";
+      to_sign.headers.emplace_back("content-md5", ContentMd5(call.payload));
+    } else {
+      payload_hash = Sha256Hex(bytes);
+    }
+  } else if (!call.body.empty()) {
+    payload_hash = Sha256Hex(call.body);
+  }
   to_sign.headers.emplace_back("x-amz-content-sha256", payload_hash);
   to_sign.payload_sha256_hex = payload_hash;
 
-  const auto now = std::chrono::system_clock::now();
-  OBJECTFS_ASSIGN_OR_RETURN(ResolvedAwsCredentials creds, credentials_->Get(now));
   if (creds.anonymous()) {
     request.headers = std::move(to_sign.headers);
   } else {

@@ -6,7 +6,6 @@
 #include "http/xml_error.hpp"
 #include "stores/s3/s3_store.hpp"
 #include "stores/s3/s3_xml.hpp"
-#include "util/md5.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -57,7 +56,6 @@ class S3Upload : public StoreUpload {
     call.kind = RequestKind::kPut;
     call.key = key_;
     call.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}};
-    call.headers.emplace_back("content-md5", ContentMd5(bytes));
     call.payload = bytes;
     OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, store_->Send(call));
     if (response.status != 200) return store_->ErrorStatus(call, response);
@@ -120,7 +118,6 @@ Result<ObjectInfo> S3Store::Put(std::string_view key, std::span<const std::byte>
   call.kind = RequestKind::kPut;
   call.key = std::string(key);
   AddWriteHeaders(call, conditions);
-  call.headers.emplace_back("content-md5", ContentMd5(bytes));
   call.payload = bytes;
   OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, Send(call));
   if (SaysExists(response)) return AlreadyExists(What(call) + " exists");

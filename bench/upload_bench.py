@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Upload rows: `objectfs cp` of one file from tmpfs to S3 against the limit
+(8 parallel signed `curl -T` PUTs of one eighth each), `aws s3 cp` (Debian's
+awscli) and boto3 `upload_file` with their defaults. Every client runs in its
+own process under /usr/bin/time (peak RSS); best of --repeat runs.
+
+  bench/upload_bench.py ENV_FILE --objectfs build/objectfs [--size 1G] [--repeat 2]
+
+ENV_FILE is what tests/servers/rgw.sh writes (RGW_ENDPOINT, keys). Prints one
+markdown table row per client and a JSON line per run on stderr.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MIB = 1 << 20
+BUCKET = "bench-upload"
+
+
+def load_env(path):
+    env = {}
+    for line in open(path, encoding="utf-8"):
+        if "=" in line:
+            k, v = line.strip().split("=", 1)
+            env[k] = v.strip("'\"")
+    return env
+
+
+def timed(cmd, env):
+    """Seconds and peak RSS (MiB) of one process."""
+    start = time.monotonic()
+    r = subprocess.run(["/usr/bin/time", "-f", "maxrss_kib=%M", *cmd], env=env,
+                       capture_output=True)
+    seconds = time.monotonic() - start
+    err = r.stderr.decode(errors="replace")
+    if r.returncode != 0:
+        sys.exit(f"{cmd[0]} failed (rc {r.returncode}): {err[-500:]}")
+    return seconds, int(err.split("maxrss_kib=")[-1].split()[0]) / 1024
+
+
+def parallel_curl(path, size, rgw, env, parts=8):
+    """8 curls in parallel, each PUTting one eighth (pre-split in tmpfs)."""
+    pieces = []
+    step = (size + parts - 1) // parts
+    with open(path, "rb") as f:
+        for i in range(parts):
+            piece = f"{path}.piece{i}"
+            with open(piece, "wb") as out:
+                out.write(f.read(step))
+            pieces.append(piece)
+    try:
+        start = time.monotonic()
+        procs = [subprocess.Popen(
+            ["/usr/bin/time", "-f", "maxrss_kib=%M", "curl", "-sf", "-o", "/dev/null",
+             "--aws-sigv4", "aws:amz:us-east-1:s3",
+             "--user", f"{rgw['RGW_ACCESS_KEY']}:{rgw['RGW_SECRET_KEY']}",
+             "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+             "-T", piece, f"{rgw['RGW_ENDPOINT']}/{BUCKET}/curl-piece{i}"],
+            env=env, stderr=subprocess.PIPE) for i, piece in enumerate(pieces)]
+        rss = 0.0
+        for p in procs:
+            _, err = p.communicate()
+            if p.returncode != 0:
+                sys.exit(f"curl failed: {err.decode()[-300:]}")
+            rss += int(err.decode().split("maxrss_kib=")[-1].split()[0]) / 1024
+        return time.monotonic() - start, rss
+    finally:
+        for piece in pieces:
+            os.unlink(piece)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("env_file")
+    ap.add_argument("--objectfs", required=True)
+    ap.add_argument("--size", default="1G")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--tmp", default="/dev/shm")
+    args = ap.parse_args()
+    rgw = load_env(args.env_file)
+    size = int(args.size[:-1]) << {"M": 20, "G": 30}[args.size[-1]]
+    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw["RGW_ACCESS_KEY"],
+               AWS_SECRET_ACCESS_KEY=rgw["RGW_SECRET_KEY"], AWS_ENDPOINT_URL=rgw["RGW_ENDPOINT"],
+               AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "servers"))
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"], region_name="us-east-1",
+                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                      aws_secret_access_key=rgw["RGW_SECRET_KEY"])
+    try:
+        s3.create_bucket(Bucket=BUCKET)
+    except s3.exceptions.ClientError:
+        pass
+    path = os.path.join(args.tmp, "objectfs-upload-bench.bin")
+    block = os.urandom(MIB)
+    with open(path, "wb") as f:
+        for i in range(size // MIB):
+            f.write(i.to_bytes(8, "little") + block[8:])
+    digest = hashlib.md5(open(path, "rb").read()).hexdigest()
+    boto_script = ("import boto3,sys; boto3.client('s3').upload_file(sys.argv[1], sys.argv[2], "
+                   "sys.argv[3])")
+    clients = {
+        "curl x8": lambda: parallel_curl(path, size, rgw, env),
+        "objectfs cp": lambda: timed([args.objectfs, "cp", "--no-progress", path,
+                                      f"s3://{BUCKET}/objectfs"], env),
+        "objectfs cp --memory-limit 256M": lambda: timed(
+            [args.objectfs, "--memory-limit", "256M", "cp", "--no-progress", path,
+             f"s3://{BUCKET}/objectfs-256"], env),
+        "aws s3 cp": lambda: timed(["/usr/bin/aws", "--endpoint-url", rgw["RGW_ENDPOINT"], "s3",
+                                    "cp", "--only-show-errors", path,
+                                    f"s3://{BUCKET}/aws"], env),
+        "boto3 upload_file": lambda: timed(["/usr/bin/python3", "-c", boto_script, path, BUCKET,
+                                            "boto3"], env),
+    }
+    best = {}
+    try:
+        for _ in range(args.repeat):
+            for name, run in clients.items():
+                if name.startswith("aws") and not os.path.exists("/usr/bin/aws"):
+                    continue
+                seconds, rss = run()
+                print(json.dumps({"client": name, "seconds": round(seconds, 3),
+                                  "rss_mib": round(rss, 1)}), file=sys.stderr)
+                if name not in best or seconds < best[name][0]:
+                    best[name] = (seconds, rss)
+    finally:
+        os.unlink(path)
+    # The objectfs object must be the file, byte for byte (multipart ETags are
+    # not an MD5, so read it back).
+    body = s3.get_object(Bucket=BUCKET, Key="objectfs")["Body"].read()
+    if hashlib.md5(body).hexdigest() != digest:
+        sys.exit("objectfs upload does not match the file")
+    limit = best["curl x8"][0]
+    for name, (seconds, rss) in best.items():
+        ratio = limit / seconds
+        print(f"| {name} | RGW | {size // MIB} MiB from tmpfs to S3 | {seconds:.2f} | "
+              f"{size / seconds / 1e6:.0f} | {ratio:.2f} | {rss:.1f} | best of {args.repeat} |")
+
+
+if __name__ == "__main__":
+    main()
