@@ -62,7 +62,7 @@ struct AzureOptions {
 };
 
 struct ReadOptions {
-  uint64_t part_size = 8ull << 20;  // bytes per ranged GET
+  uint64_t part_size = 8ull << 20;  // bytes per ranged GET and per upload part
   int max_parallel_requests = 16;   // ranged GETs in flight per Client
   // One budget for the memory cache and in-flight readahead of all files of a
   // Client. 0 = min(2 GiB, 25% of physical memory).

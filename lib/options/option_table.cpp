@@ -172,7 +172,8 @@ const OptionInfo kOptions[] = {
     {.name = "part_size",
      .type = T::kSize,
      .group = kRead,
-     .help = "bytes per ranged GET (at least 64K)",
+     .help = "bytes per ranged GET and per upload part (at least 64K; uploads use at least the "
+             "store's minimum, S3: 5M)",
      .env = {"OBJECTFS_PART_SIZE"},
      .field = OBJECTFS_FIELD(read.part_size)},
     {.name = "max_parallel_requests",
