@@ -230,6 +230,24 @@ def test_wrong_credentials_and_missing_bucket_fail_before_uploading(objectfs, tm
     assert b"bucket 'no-such-bucket-objectfs' does not exist" in missing.stderr
 
 
+def test_unreachable_endpoint_is_one_clear_line(objectfs, tmp_path):
+    src = tmp_path / "src"
+    src.write_bytes(b"data")
+    result = objectfs("--max-attempts", "1", "cp", str(src), s3uri("write/unreachable"),
+                      env_extra={"AWS_ENDPOINT_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 1
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "unavailable" in lines[0] and "write/unreachable" in lines[0]
+
+
+def test_local_to_local_copy_is_atomic_and_exact(objectfs, tmp_path):
+    data = os.urandom(3 * MIB + 5)
+    (tmp_path / "a").write_bytes(data)
+    objectfs("cp", str(tmp_path / "a"), str(tmp_path / "b"), check_rc=0)
+    assert (tmp_path / "b").read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir() if "objectfs" in p.name] == []
+
+
 def test_http_store_is_read_only(objectfs, tmp_path):
     src = tmp_path / "src"
     src.write_bytes(b"data")
