@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -64,13 +65,59 @@ Status FetchParts(const File& file, int fd, const std::string& path, uint64_t pa
   return first_error;
 }
 
+// A device or FIFO is written in place, in order, as cp(1) does: renaming a
+// file over /dev/null would destroy it. Every write and the close are checked
+// (/dev/full fails).
+Status StreamToExisting(const File& file, const std::string& destination, uint64_t part_size) {
+  const int fd = ::open(destination.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Internal(destination + ": cannot open: " + std::strerror(errno));
+  std::vector<std::byte> buffer(static_cast<size_t>(std::min(part_size, file.Size())));
+  Status status;
+  for (uint64_t offset = 0; offset < file.Size() && status.ok();) {
+    auto n = file.PRead(offset, buffer);
+    if (!n.ok()) {
+      status = n.status();
+      break;
+    }
+    for (size_t done = 0; done < *n && status.ok();) {
+      const ssize_t w = ::write(fd, buffer.data() + done, *n - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) {
+        status = Internal(destination + ": write failed: " + std::strerror(errno));
+      } else {
+        done += static_cast<size_t>(w);
+      }
+    }
+    offset += *n;
+  }
+  if (::close(fd) != 0 && status.ok()) {
+    status = Internal(destination + ": close failed: " + std::strerror(errno));
+  }
+  return status;
+}
+
 }  // namespace
 
-Status DownloadToFile(const File& file, const std::string& destination, uint64_t part_size,
+Status DownloadToFile(const File& file, const std::string& requested, uint64_t part_size,
                       int workers, bool no_clobber) {
   struct stat st {};
-  if (no_clobber && ::lstat(destination.c_str(), &st) == 0) {
-    return AlreadyExists(destination + " exists and --no-clobber was given");
+  const bool exists = ::lstat(requested.c_str(), &st) == 0;
+  if (no_clobber && exists) {
+    return AlreadyExists(requested + " exists and --no-clobber was given");
+  }
+  std::string destination = requested;
+  if (exists && S_ISLNK(st.st_mode)) {
+    // Through a symlink to its target, which is replaced (the link stays).
+    char* target = ::realpath(requested.c_str(), nullptr);
+    if (target != nullptr) {
+      destination = target;
+      std::free(target);
+    }
+    if (::stat(destination.c_str(), &st) != 0) st.st_mode = S_IFREG;
+  }
+  if (exists && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) return InvalidArgument(destination + " is a directory");
+    return StreamToExisting(file, destination, std::max<uint64_t>(1, part_size));
   }
   std::string temp = destination + ".objectfs-partial-XXXXXX";
   const int fd = ::mkstemp(temp.data());

@@ -277,3 +277,31 @@ def test_large_upload_stays_within_the_memory_limit(objectfs, aws_env, s3, tmp_p
         remote.update(chunk)
     assert remote.hexdigest() == digest.hexdigest()
     s3.delete_object(Bucket=BUCKET, Key=key)
+
+
+def test_download_into_devices_links_and_fifos_keeps_them(objectfs, s3, tmp_path):
+    """cp writes into an existing device, FIFO or symlink target, as cp(1) does;
+    a failed write (/dev/full) is exit 1 naming the path."""
+    import stat
+    import threading
+
+    s3.put_object(Bucket=BUCKET, Key="write/small", Body=b"payload")
+    full = objectfs("cp", s3uri("write/small"), "/dev/full")
+    assert full.returncode == 1 and b"/dev/full" in full.stderr
+    assert b"No space left" in full.stderr
+    objectfs("cp", s3uri("write/small"), "/dev/null", check_rc=0)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode) and stat.S_ISCHR(os.stat("/dev/full").st_mode)
+    target = tmp_path / "target"
+    target.write_bytes(b"old")
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    objectfs("cp", s3uri("write/small"), str(link), check_rc=0)
+    assert link.is_symlink() and target.read_bytes() == b"payload"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    objectfs("cp", s3uri("write/small"), str(fifo), check_rc=0)
+    reader.join(10)
+    assert got == [b"payload"]
