@@ -189,8 +189,9 @@ void OpFsync(fuse_req_t req, fuse_ino_t /*ino*/, int /*datasync*/, fuse_file_inf
 void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
                fuse_file_info* /*fi*/) {
   AttrChange change;
-  change.mode = (to_set & FUSE_SET_ATTR_MODE) != 0;
-  change.owner = (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)) != 0;
+  if ((to_set & FUSE_SET_ATTR_MODE) != 0) change.mode = attr->st_mode & 07777;
+  if ((to_set & FUSE_SET_ATTR_UID) != 0) change.uid = attr->st_uid;
+  if ((to_set & FUSE_SET_ATTR_GID) != 0) change.gid = attr->st_gid;
   if ((to_set & FUSE_SET_ATTR_SIZE) != 0) change.size = static_cast<uint64_t>(attr->st_size);
   auto entry = Fs(req).SetAttr(ino, change);
   if (!entry.ok()) return ReplyError(req, entry.status(), "setattr");

@@ -75,8 +75,9 @@ struct CreatedFile {
 
 // What a setattr asks to change (times are accepted and not kept).
 struct AttrChange {
-  bool mode = false;
-  bool owner = false;  // uid or gid
+  std::optional<mode_t> mode;  // permission bits
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
   std::optional<uint64_t> size;
 };
 
@@ -148,7 +149,8 @@ class FileSystem {
   // fsync(2): commits now, written or not.
   Status Fsync(uint64_t handle);
   // Only a size equal to the bytes written so far of a file being written
-  // (ftruncate(fd, 0) after O_TRUNC); mode and owner: NotPermitted.
+  // (ftruncate(fd, 0) after O_TRUNC), and a mode or owner the file already
+  // has (tar and shutil.copy restore them); other changes: NotPermitted.
   Result<Entry> SetAttr(InodeId ino, const AttrChange& change);
   // A directory that exists in this mount only, until a file is written in it.
   Result<Entry> MakeDir(InodeId parent, std::string_view name);

@@ -176,8 +176,11 @@ Result<Entry> FileSystem::SetAttr(InodeId ino, const AttrChange& change) {
   if (!config_.read_write) return NotWritable();
   auto node = inodes_.Get(ino);
   if (!node) return NotFound("inode " + std::to_string(ino));
-  if (change.mode || change.owner) {
-    return NotPermitted(node->key + ": chmod and chown are not supported");
+  const mode_t mode = node->is_dir ? config_.dir_mode : config_.file_mode;
+  if ((change.mode && (*change.mode & 07777) != mode) ||
+      (change.uid && *change.uid != config_.uid) || (change.gid && *change.gid != config_.gid)) {
+    return NotPermitted(node->key + ": chmod and chown are not supported (every file has the " +
+                        "mount's --uid, --gid and --file-mode)");
   }
   if (change.size) {
     auto state = node->is_dir ? nullptr : local_.Writing(node->key);

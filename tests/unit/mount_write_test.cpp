@@ -147,7 +147,8 @@ TEST_CASE("mount write: a read-only mount refuses every change with ReadOnly", "
   CHECK(m.fs->MakeDir(kRootInode, "nd").status().code() == StatusCode::kReadOnly);
   CHECK(m.fs->Unlink(kRootInode, "f").code() == StatusCode::kReadOnly);
   CHECK(m.fs->RemoveDir(kRootInode, "d").code() == StatusCode::kReadOnly);
-  CHECK(m.fs->SetAttr(f.ino, AttrChange{true, false, {}}).status().code() == StatusCode::kReadOnly);
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{0600, {}, {}, {}}).status().code() ==
+        StatusCode::kReadOnly);
   CHECK(m.fs->Unsupported("rename").code() == StatusCode::kReadOnly);
   CHECK((m.fs->StatFs().f_flag & ST_RDONLY) != 0);
   CHECK(m.Stored("f") == "abc");
@@ -308,7 +309,7 @@ TEST_CASE("mount write: replacing an object needs --allow-overwrite and O_TRUNC"
           StatusCode::kNotPermitted);
     CHECK(m.fs->Create(kRootInode, "old.txt", O_WRONLY | O_CREAT | O_EXCL).status().code() ==
           StatusCode::kAlreadyExists);
-    CHECK(m.fs->SetAttr(old.ino, AttrChange{false, false, 0}).status().code() ==
+    CHECK(m.fs->SetAttr(old.ino, AttrChange{{}, {}, {}, 0}).status().code() ==
           StatusCode::kNotPermitted);
     CHECK(m.Stored("old.txt") == "old bytes");
   }
@@ -326,7 +327,7 @@ TEST_CASE("mount write: replacing an object needs --allow-overwrite and O_TRUNC"
     REQUIRE(opened.ok());
     CHECK(m.fs->GetAttr(old.ino)->attr.st_size == 0);  // the file being written
     // ftruncate(fd, 0) after the open (dd, the kernel without atomic O_TRUNC).
-    REQUIRE(m.fs->SetAttr(old.ino, AttrChange{false, false, 0}).ok());
+    REQUIRE(m.fs->SetAttr(old.ino, AttrChange{{}, {}, {}, 0}).ok());
     REQUIRE(m.Write(opened->handle, 0, "new").ok());
     CHECK(m.Stored("old.txt") == "old bytes");  // until the commit
     REQUIRE(m.fs->Flush(opened->handle).ok());
@@ -422,21 +423,26 @@ TEST_CASE("mount write: rename, links, chmod, chown and truncate are not permitt
     CHECK(refused.code() == StatusCode::kNotPermitted);
     CHECK(refused.message().find(what) != std::string::npos);
   }
-  CHECK(m.fs->SetAttr(f.ino, AttrChange{true, false, {}}).status().code() ==
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{0600, {}, {}, {}}).status().code() ==
         StatusCode::kNotPermitted);
-  CHECK(m.fs->SetAttr(f.ino, AttrChange{false, true, {}}).status().code() ==
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{{}, 1234, {}, {}}).status().code() ==
         StatusCode::kNotPermitted);
-  CHECK(m.fs->SetAttr(f.ino, AttrChange{false, false, 1}).status().code() ==
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{{}, {}, {}, 1}).status().code() ==
         StatusCode::kNotPermitted);
-  CHECK(m.fs->SetAttr(f.ino, AttrChange{false, false, 0}).status().code() ==
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{{}, {}, {}, 0}).status().code() ==
         StatusCode::kNotPermitted);
-  // Times alone (touch, tar, cp -p) are accepted and not kept.
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{{}, {}, 1234, {}}).status().code() ==
+        StatusCode::kNotPermitted);
+  // Times alone (touch, tar, cp -p) are accepted and not kept; so are the mode
+  // and owner every file has (tar and shutil.copy set them).
   CHECK(m.fs->SetAttr(f.ino, AttrChange{}).ok());
+  CHECK(m.fs->SetAttr(f.ino, AttrChange{0444, 0, 0, {}}).ok());
+  CHECK(m.fs->SetAttr(kRootInode, AttrChange{0555, {}, {}, {}}).ok());
   // A file being written: only its current size.
   const CreatedFile g = m.Create("g");
   REQUIRE(m.Write(g.handle, 0, "12345").ok());
-  CHECK(m.fs->SetAttr(g.entry.ino, AttrChange{false, false, 5})->attr.st_size == 5);
-  CHECK(m.fs->SetAttr(g.entry.ino, AttrChange{false, false, 2}).status().code() ==
+  CHECK(m.fs->SetAttr(g.entry.ino, AttrChange{{}, {}, {}, 5})->attr.st_size == 5);
+  CHECK(m.fs->SetAttr(g.entry.ino, AttrChange{{}, {}, {}, 2}).status().code() ==
         StatusCode::kNotPermitted);
   m.fs->Release(g.handle);
   CHECK(m.Stored("g") == "12345");
