@@ -3,6 +3,8 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_READDIRPLUS) conn->want |= FUSE_CAP_READDIRPLUS;
   // Nothing changes under us by writing: kernel caches may stay valid.
   conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+  // Writes go straight to us, in order (a write-back cache would reorder and
+  // read back pages), and open(O_TRUNC) arrives as one open, not setattr+open.
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
   // libfuse 3.14 negotiates max_pages from max_write (1 MiB buffers); reads are
   // then up to 1 MiB, readahead up to what the kernel offers.
   conn->max_readahead = std::min<unsigned>(
@@ -147,12 +153,78 @@ void OpStatfs(fuse_req_t req, fuse_ino_t /*ino*/) {
   fuse_reply_statfs(req, &st);
 }
 
-// Read-only: every change is EROFS (a later issue adds writes).
-void ReplyReadOnly(fuse_req_t req) {
-  ReplyError(req, ReadOnly("the mount is read-only"), "change");
+// Writes (FileSystem::Create ... RemoveDir): each refuses on a read-only mount.
+
+void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/,
+              fuse_file_info* fi) {
+  FileSystem& fs = Fs(req);
+  auto created = fs.Create(parent, name, fi->flags);
+  if (!created.ok()) return ReplyError(req, created.status(), "create");
+  fi->fh = created->handle;
+  fuse_entry_param e = ToFuse(created->entry);
+  if (fuse_reply_create(req, &e, fi) != 0) {
+    fs.Release(fi->fh);
+    fs.Forget(e.ino, 1);
+  }
 }
 
-void ErofsName(fuse_req_t req, fuse_ino_t, const char*) { ReplyReadOnly(req); }
+void OpWrite(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t offset,
+             fuse_file_info* fi) {
+  // The Writer copies the bytes into its part buffer: the one copy.
+  auto written = Fs(req).Write(
+      fi->fh, offset, std::span<const std::byte>(reinterpret_cast<const std::byte*>(buf), size));
+  if (!written.ok()) return ReplyError(req, written.status(), "write");
+  fuse_reply_write(req, *written);
+}
+
+// close(2) returns what flush answers: a failed upload is EIO there.
+void OpFlush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
+  fuse_reply_err(req, ErrnoFromStatus(Fs(req).Flush(fi->fh), "close"));
+}
+
+void OpFsync(fuse_req_t req, fuse_ino_t /*ino*/, int /*datasync*/, fuse_file_info* fi) {
+  fuse_reply_err(req, ErrnoFromStatus(Fs(req).Fsync(fi->fh), "fsync"));
+}
+
+void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
+               fuse_file_info* /*fi*/) {
+  AttrChange change;
+  if ((to_set & FUSE_SET_ATTR_MODE) != 0) change.mode = attr->st_mode & 07777;
+  if ((to_set & FUSE_SET_ATTR_UID) != 0) change.uid = attr->st_uid;
+  if ((to_set & FUSE_SET_ATTR_GID) != 0) change.gid = attr->st_gid;
+  if ((to_set & FUSE_SET_ATTR_SIZE) != 0) change.size = static_cast<uint64_t>(attr->st_size);
+  auto entry = Fs(req).SetAttr(ino, change);
+  if (!entry.ok()) return ReplyError(req, entry.status(), "setattr");
+  fuse_reply_attr(req, &entry->attr, entry->attr_timeout);
+}
+
+void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*/) {
+  FileSystem& fs = Fs(req);
+  auto entry = fs.MakeDir(parent, name);
+  if (!entry.ok()) return ReplyError(req, entry.status(), "mkdir");
+  fuse_entry_param e = ToFuse(*entry);
+  if (fuse_reply_entry(req, &e) != 0) fs.Forget(e.ino, 1);
+}
+
+void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  fuse_reply_err(req, ErrnoFromStatus(Fs(req).Unlink(parent, name), "unlink"));
+}
+
+void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  fuse_reply_err(req, ErrnoFromStatus(Fs(req).RemoveDir(parent, name), "rmdir"));
+}
+
+void ReplyUnsupported(fuse_req_t req, std::string_view what) {
+  ReplyError(req, Fs(req).Unsupported(what), what);
+}
+
+// Extended attributes: none are kept. ENOTSUP on a read-write mount.
+void ReplyNoXattr(fuse_req_t req) {
+  if (!Fs(req).config().read_write) {
+    return ReplyError(req, ReadOnly("the mount is read-only"), "setxattr");
+  }
+  fuse_reply_err(req, ENOTSUP);
+}
 
 fuse_lowlevel_ops MakeOps() {
   fuse_lowlevel_ops ops{};
@@ -169,28 +241,30 @@ fuse_lowlevel_ops MakeOps() {
   ops.read = OpRead;
   ops.release = OpRelease;
   ops.statfs = OpStatfs;
-  ops.unlink = ErofsName;
-  ops.rmdir = ErofsName;
-  ops.removexattr = ErofsName;
-  ops.mkdir = [](fuse_req_t req, fuse_ino_t, const char*, mode_t) { ReplyReadOnly(req); };
-  ops.mknod = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) { ReplyReadOnly(req); };
-  ops.symlink = [](fuse_req_t req, const char*, fuse_ino_t, const char*) { ReplyReadOnly(req); };
-  ops.link = [](fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { ReplyReadOnly(req); };
+  ops.create = OpCreate;
+  ops.write = OpWrite;
+  ops.flush = OpFlush;
+  ops.fsync = OpFsync;
+  ops.setattr = OpSetattr;
+  ops.mkdir = OpMkdir;
+  ops.unlink = OpUnlink;
+  ops.rmdir = OpRmdir;
+  ops.mknod = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
+    ReplyUnsupported(req, "mknod");
+  };
+  ops.symlink = [](fuse_req_t req, const char*, fuse_ino_t, const char*) {
+    ReplyUnsupported(req, "symlink");
+  };
+  ops.link = [](fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+    ReplyUnsupported(req, "link");
+  };
   ops.rename = [](fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned int) {
-    ReplyReadOnly(req);
-  };
-  ops.setattr = [](fuse_req_t req, fuse_ino_t, struct stat*, int, fuse_file_info*) {
-    ReplyReadOnly(req);
-  };
-  ops.write = [](fuse_req_t req, fuse_ino_t, const char*, size_t, off_t, fuse_file_info*) {
-    ReplyReadOnly(req);
-  };
-  ops.create = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) {
-    ReplyReadOnly(req);
+    ReplyUnsupported(req, "rename");
   };
   ops.setxattr = [](fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) {
-    ReplyReadOnly(req);
+    ReplyNoXattr(req);
   };
+  ops.removexattr = [](fuse_req_t req, fuse_ino_t, const char*) { ReplyNoXattr(req); };
   return ops;
 }
 

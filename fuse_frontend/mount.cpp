@@ -138,12 +138,16 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   config.timeout_s = ttl_ms < 0 ? 365.0 * 86400 : ttl_ms / 1000.0;
   config.negative_timeout_s = std::min(config.timeout_s, 5.0);
   config.max_readahead = (*client)->options().read.max_readahead;
+  config.read_write = args.read_write;
+  config.allow_overwrite = args.allow_overwrite;
+  config.allow_delete = args.allow_delete;
   mount::MetadataCache::Options metadata;
   metadata.ttl = std::chrono::milliseconds(ttl_ms);
   mount::FileSystem fs(std::make_unique<mount::ClientSource>(*client, std::move(uri_base)), config,
                        std::move(metadata));
 
-  std::string fuse_opts = "ro,default_permissions,fsname=objectfs,subtype=objectfs";
+  std::string fuse_opts = std::string(args.read_write ? "rw" : "ro") +
+                          ",default_permissions,fsname=objectfs,subtype=objectfs";
   if (args.allow_other) fuse_opts += ",allow_other";
   for (const auto& o : args.fuse_passthrough) fuse_opts += "," + o;
   const char* argv[] = {"objectfs", "-o", fuse_opts.c_str(), nullptr};
@@ -168,7 +172,11 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
                          " (is /dev/fuse available and fusermount3 installed?)"));
   }
   Log(args.foreground ? LogLevel::kInfo : LogLevel::kDebug,
-      "serving " + uri.ToString() + " at " + mountpoint);
+      "serving " + uri.ToString() + " at " + mountpoint +
+          (args.read_write
+               ? std::string(" read-write") + (args.allow_overwrite ? ", overwrite allowed" : "") +
+                     (args.allow_delete ? ", delete allowed" : "")
+               : std::string(" read-only")));
   std::thread ready(SignalWhenReady, mountpoint, config.max_readahead, args.foreground);
   fuse_loop_config* loop = fuse_loop_cfg_create();
   fuse_loop_cfg_set_max_threads(loop, 64);
@@ -199,6 +207,8 @@ int RunMount(CommonOptions common, MountArgs args) {
   mount::SetLogLevel(level);
   auto ttl = ParseTtl(args.metadata_ttl);
   if (!ttl.ok()) return ReportError("mount", ttl.status());
+  if (args.file_mode.empty()) args.file_mode = args.read_write ? "0644" : "0444";
+  if (args.dir_mode.empty()) args.dir_mode = args.read_write ? "0755" : "0555";
   auto file_mode = ParseMode("--file-mode", args.file_mode);
   if (!file_mode.ok()) return ReportError("mount", file_mode.status());
   auto dir_mode = ParseMode("--dir-mode", args.dir_mode);

@@ -39,7 +39,11 @@ int ErrnoFromStatus(const Status& status, std::string_view operation) {
       err = EROFS;
       break;
     case StatusCode::kAlreadyExists:
-      err = EEXIST;
+      // rmdir of a directory with entries: POSIX allows EEXIST, programs expect ENOTEMPTY.
+      err = operation == "rmdir" ? ENOTEMPTY : EEXIST;
+      break;
+    case StatusCode::kNotPermitted:
+      err = EPERM;
       break;
     case StatusCode::kUnavailable:
     case StatusCode::kDataLoss:
@@ -48,7 +52,8 @@ int ErrnoFromStatus(const Status& status, std::string_view operation) {
       break;
   }
   // Normal answers of a file system: only at debug level.
-  const bool normal = err == ENOENT || err == ENOTDIR || err == EISDIR || err == EROFS;
+  const bool normal = err == ENOENT || err == ENOTDIR || err == EISDIR || err == EROFS ||
+                      err == EPERM || err == EEXIST || err == ENOTEMPTY;
   const LogLevel level = normal ? LogLevel::kDebug : LogLevel::kWarn;
   if (LogEnabled(level)) {
     Log(level, std::string(operation) + " failed (" + std::string(std::strerror(err)) +

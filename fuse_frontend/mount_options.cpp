@@ -12,7 +12,10 @@ constexpr const char* kFooter = R"(
 Directories are the '/'-delimited prefixes of the keys. When an object "a" and a
 prefix "a/" both exist, the directory wins and the object is hidden. Keys whose
 last component is not a valid file name (empty, ".", "..", longer than 255
-bytes) are skipped with a log line. The mount is read-only.
+bytes) are skipped with a log line. The mount is read-only unless --read-write
+(-o rw): then new files upload as they are written (sequentially) and appear at
+close; replacing an object needs --allow-overwrite and O_TRUNC, unlink and rmdir
+need --allow-delete; rename, chmod, links and truncate fail with EPERM.
 
 Every option can also be given as -o key=value (dashes become underscores, and
 -o config=FILE reads a config file as --config does), e.g.
@@ -33,8 +36,8 @@ Result<int64_t> ParseInt(const std::string& key, const std::string& value) {
 }
 
 bool Ignored(const std::string& key) {
-  static const char* kIgnored[] = {"defaults", "auto",   "noauto", "user", "nouser", "users",
-                                   "_netdev",  "nofail", "rw",     "sync", "async",  "comment"};
+  static const char* kIgnored[] = {"defaults", "auto",   "noauto", "user",  "nouser", "users",
+                                   "_netdev",  "nofail", "sync",   "async", "comment"};
   for (const char* k : kIgnored) {
     if (key == k) return true;
   }
@@ -65,7 +68,7 @@ bool KernelOption(const std::string& key) {
 
 CLI::App* AddMountCommand(CLI::App& app, MountArgs& a) {
   auto* cmd = app.add_subcommand(
-      "mount", "mount a bucket or bucket/prefix as a read-only file system (FUSE)");
+      "mount", "mount a bucket or bucket/prefix as a file system (FUSE), read-only by default");
   cmd->footer(kFooter);
   cmd->add_option("uri", a.uri, "s3://bucket or s3://bucket/prefix/")->required();
   cmd->add_option("mountpoint", a.mountpoint, "an existing directory")->required();
@@ -75,10 +78,17 @@ CLI::App* AddMountCommand(CLI::App& app, MountArgs& a) {
       ->capture_default_str();
   cmd->add_option("--uid", a.uid, "owner of every file (default: the caller)");
   cmd->add_option("--gid", a.gid, "group of every file (default: the caller's)");
-  cmd->add_option("--file-mode", a.file_mode, "permission bits of files (octal)")
-      ->capture_default_str();
-  cmd->add_option("--dir-mode", a.dir_mode, "permission bits of directories (octal)")
-      ->capture_default_str();
+  cmd->add_option("--file-mode", a.file_mode,
+                  "permission bits of files (octal; default 0444, 0644 with --read-write)");
+  cmd->add_option("--dir-mode", a.dir_mode,
+                  "permission bits of directories (octal; default 0555, 0755 with --read-write)");
+  cmd->add_flag("--read-write", a.read_write,
+                "allow creating files (written sequentially, uploaded as they are written, "
+                "visible at close) and directories; -o rw");
+  cmd->add_flag("--allow-overwrite", a.allow_overwrite,
+                "with --read-write: let open(O_TRUNC) replace an existing object");
+  cmd->add_flag("--allow-delete", a.allow_delete,
+                "with --read-write: let unlink delete objects and rmdir remove empty directories");
   cmd->add_flag("--allow-other", a.allow_other,
                 "let other users access the mount (needs user_allow_other in /etc/fuse.conf "
                 "when not root)");
@@ -128,6 +138,10 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       {"file_mode", str(&a.file_mode)},
       {"dir_mode", str(&a.dir_mode)},
       {"allow_other", flag(&a.allow_other)},
+      {"rw", flag(&a.read_write)},
+      {"read_write", flag(&a.read_write)},
+      {"allow_overwrite", flag(&a.allow_overwrite)},
+      {"allow_delete", flag(&a.allow_delete)},
       {"foreground", flag(&a.foreground)},
       {"log_level", str(&a.log_level)},
       {"log_file", str(&a.log_file)},
@@ -148,12 +162,17 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
         OBJECTFS_RETURN_IF_ERROR(it->second(key, v));
       } else if (FindOption(key) != nullptr) {
         c.sources.values.emplace_back(key, v);  // after the flags: -o wins
+      } else if (key == "ro" && eq == std::string::npos) {
+        a.read_write = false;  // the kernel gets ro from read_write
       } else if (KernelOption(key) && eq == std::string::npos) {
-        if (key != "ro") a.fuse_passthrough.push_back(key);  // ro is always set
+        a.fuse_passthrough.push_back(key);
       } else if (!Ignored(key)) {
         return InvalidArgument("unknown mount option -o " + item + " (see objectfs mount --help)");
       }
     }
+  }
+  if ((a.allow_overwrite || a.allow_delete) && !a.read_write) {
+    return InvalidArgument("--allow-overwrite and --allow-delete need --read-write (-o rw)");
   }
   return Status::Ok();
 }

@@ -16,9 +16,13 @@ struct MountArgs {
   std::string metadata_ttl = "60";
   int64_t uid = -1;  // -1: the caller's
   int64_t gid = -1;
-  std::string file_mode = "0444";
-  std::string dir_mode = "0555";
+  std::string file_mode;  // empty: 0444, or 0644 with read_write
+  std::string dir_mode;   // empty: 0555, or 0755 with read_write
   bool allow_other = false;
+  // Writes (docs/mount.md, "Writing"): off by default.
+  bool read_write = false;
+  bool allow_overwrite = false;
+  bool allow_delete = false;
   bool foreground = false;
   std::string log_level = "info";
   std::string log_file;

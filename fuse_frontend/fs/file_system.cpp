@@ -4,14 +4,11 @@
 
 #include <algorithm>
 
+#include "fs/file_handle.hpp"
 #include "fs/mount_log.hpp"
 
 namespace objectfs::mount {
 namespace {
-
-struct FileHandle {
-  std::shared_ptr<File> file;
-};
 
 struct DirHandle {
   InodeId parent = kRootInode;  // d_ino of "..": the kernel does not use it
@@ -86,9 +83,15 @@ Result<std::optional<EntryAttr>> FileSystem::AttrOf(const InodeRef& node) {
   if (node.ino == kRootInode) return std::optional<EntryAttr>(EntryAttr{true, 0, {}, {}});
   std::string parent, name;
   SplitKey(node.key, &parent, &name);
-  OBJECTFS_ASSIGN_OR_RETURN(auto attr, metadata_.Lookup(parent, name));
+  OBJECTFS_ASSIGN_OR_RETURN(auto attr, FindEntry(parent, name));
   if (!attr || attr->is_dir != node.is_dir) return std::optional<EntryAttr>();
   return attr;
+}
+
+Result<std::optional<EntryAttr>> FileSystem::FindEntry(const std::string& dir_key,
+                                                       const std::string& name) {
+  if (auto local = local_.Find(dir_key, name)) return local;
+  return metadata_.Lookup(dir_key, name);
 }
 
 Result<Entry> FileSystem::Lookup(InodeId parent, std::string_view name) {
@@ -96,7 +99,7 @@ Result<Entry> FileSystem::Lookup(InodeId parent, std::string_view name) {
   if (!dir) return NoInode(parent);
   if (!dir->is_dir) return NotADirectory(dir->key);
   const std::string entry_name(name);
-  OBJECTFS_ASSIGN_OR_RETURN(auto attr, metadata_.Lookup(dir->key, entry_name));
+  OBJECTFS_ASSIGN_OR_RETURN(auto attr, FindEntry(dir->key, entry_name));
   if (!attr) {
     Entry negative;  // ino 0, cached by the kernel
     negative.entry_timeout = config_.negative_timeout_s;
@@ -123,7 +126,12 @@ Result<uint64_t> FileSystem::OpenDir(InodeId ino) {
   OBJECTFS_ASSIGN_OR_RETURN(auto entries, metadata_.ReadDir(node->key));
   auto handle = std::make_shared<DirHandle>();
   handle->key = node->key;
-  handle->entries = std::move(entries);
+  const std::vector<DirEntry> local = local_.Children(node->key);
+  if (local.empty()) {
+    handle->entries = std::move(entries);
+  } else {
+    handle->entries = std::make_shared<const std::vector<DirEntry>>(MergeEntries(*entries, local));
+  }
   return handles_.Add(std::move(handle));
 }
 
@@ -162,12 +170,25 @@ void FileSystem::ReadDir(uint64_t handle, InodeId ino, uint64_t offset, bool plu
 void FileSystem::ReleaseDir(uint64_t handle) { handles_.Remove(handle); }
 
 Result<OpenedFile> FileSystem::Open(InodeId ino, int flags) {
-  if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0) {
+  const bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
+  if (writing && !config_.read_write) {
     return ReadOnly("inode " + std::to_string(ino) + ": the mount is read-only");
   }
   auto node = inodes_.Get(ino);
   if (!node) return NoInode(ino);
   if (node->is_dir) return IsADirectory(node->key);
+  if (local_.Writing(node->key) != nullptr) {
+    return NotPermitted(node->key + ": being written; it can be opened once it is committed");
+  }
+  if (writing) {
+    if (!config_.allow_overwrite || (flags & O_TRUNC) == 0 || (flags & O_ACCMODE) == O_RDONLY) {
+      return NotPermitted(node->key +
+                          ": an existing object can only be replaced whole, with "
+                          "--allow-overwrite and O_TRUNC");
+    }
+    OBJECTFS_ASSIGN_OR_RETURN(uint64_t handle, StartWrite(ino, node->key, true, false));
+    return OpenedFile{handle, false};
+  }
   OBJECTFS_ASSIGN_OR_RETURN(std::shared_ptr<File> file, source_->Open(node->key));
   // The kernel's page cache of this inode holds bytes of the ETag seen at the
   // previous open: keep it only while the object is unchanged.
@@ -178,30 +199,37 @@ Result<OpenedFile> FileSystem::Open(InodeId ino, int flags) {
     Log(LogLevel::kInfo, "open " + node->key + ": object changed (ETag " + previous + " -> " +
                              file->ETag() + "), dropping cached pages");
   }
-  opened.handle = handles_.Add(std::make_shared<FileHandle>(FileHandle{std::move(file)}));
+  opened.handle = handles_.Add(std::make_shared<FileHandle>(FileHandle{std::move(file), nullptr}));
   return opened;
 }
 
 Result<PinnedBytes> FileSystem::Read(uint64_t handle, int64_t offset, size_t size) {
   if (offset < 0) return InvalidArgument("read at negative offset " + std::to_string(offset));
-  const File& file = *reinterpret_cast<const FileHandle*>(handle)->file;
-  return file.PReadPinned(static_cast<uint64_t>(offset), size);
+  const auto* file = reinterpret_cast<const FileHandle*>(handle);
+  if (file->file == nullptr) return NotPermitted(file->write->key + ": opened for writing only");
+  return file->file->PReadPinned(static_cast<uint64_t>(offset), size);
 }
 
-void FileSystem::Release(uint64_t handle) { handles_.Remove(handle); }
+void FileSystem::Release(uint64_t handle) {
+  if (auto& write = reinterpret_cast<FileHandle*>(handle)->write; write != nullptr) {
+    std::lock_guard lock(write->mu);
+    if (write->phase == WriteState::Phase::kWriting) (void)Commit(*write);
+  }
+  handles_.Remove(handle);
+}
 
 struct statvfs FileSystem::StatFs() const {
   struct statvfs st {};
   st.f_bsize = 4096;
   st.f_frsize = 4096;
   st.f_blocks = 1ull << 40;  // 4 PiB: object stores have no fixed size
-  st.f_bfree = 0;
-  st.f_bavail = 0;
   st.f_files = 1ull << 32;
-  st.f_ffree = 0;
-  st.f_favail = 0;
+  if (config_.read_write) {  // programs that check for room before writing find it
+    st.f_bfree = st.f_bavail = st.f_blocks;
+    st.f_ffree = st.f_favail = st.f_files;
+  }
   st.f_namemax = 255;
-  st.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+  st.f_flag = ST_NOSUID | ST_NODEV | (config_.read_write ? 0 : ST_RDONLY);
   return st;
 }
 

@@ -102,6 +102,13 @@ Result<std::optional<EntryAttr>> MetadataCache::Lookup(const std::string& dir_ke
   return result;
 }
 
+void MetadataCache::Update(const std::string& dir_key, const std::string& name,
+                           std::optional<EntryAttr> attr) {
+  std::lock_guard lock(mutex_);
+  Put(dir_key + name, std::move(attr));
+  dirs_.erase(dir_key);
+}
+
 Result<std::shared_ptr<const std::vector<DirEntry>>> MetadataCache::ReadDir(
     const std::string& dir_key) {
   {

@@ -59,6 +59,10 @@ class MetadataCache {
   // Fills the lookup cache so later lookups of these names are hits.
   Result<std::shared_ptr<const std::vector<DirEntry>>> ReadDir(const std::string& dir_key);
 
+  // This mount changed NAME in `dir_key` (committed an upload: `attr`; deleted
+  // it: nullopt): remembers that and drops the cached listing of `dir_key`.
+  void Update(const std::string& dir_key, const std::string& name, std::optional<EntryAttr> attr);
+
   static bool ValidName(const std::string& name);
 
  private:

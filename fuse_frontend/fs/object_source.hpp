@@ -1,6 +1,6 @@
-// What the mount's file system reads: listings and opens of keys in the one
-// bucket it serves. The mount uses a Client (ClientSource); unit tests use an
-// in-memory store.
+// What the mount's file system reads and writes: listings, opens, uploads and
+// deletes of keys in the one bucket it serves. The mount uses a Client
+// (ClientSource); unit tests use an in-memory store.
 #pragma once
 
 #include <memory>
@@ -10,16 +10,26 @@
 #include "objectfs/file.hpp"
 #include "objectfs/status.hpp"
 #include "objectfs/store.hpp"
+#include "objectfs/writer.hpp"
 
 namespace objectfs::mount {
 
 class ObjectSource {
  public:
   virtual ~ObjectSource() = default;
-  // Both thread-safe. Keys and prefixes are relative to the bucket.
+  // All thread-safe. Keys and prefixes are relative to the bucket.
   virtual Result<ListPage> List(const ListRequest& request) = 0;
   // Opens `key`; reads pin the ETag seen now.
   virtual Result<std::shared_ptr<File>> Open(const std::string& key) = 0;
+  // Starts an upload of `key` (Client::Create); read-only sources refuse.
+  virtual Result<std::unique_ptr<Writer>> Create(const std::string& key,
+                                                 const WriteOptions& /*options*/) {
+    return ReadOnly(key + ": this source takes no writes");
+  }
+  // Removes `key` (Client::Delete).
+  virtual Status Delete(const std::string& key) {
+    return ReadOnly(key + ": this source takes no deletes");
+  }
 };
 
 // The bucket of `uri_base` ("s3://bucket/") through the Client's public API.
@@ -35,6 +45,11 @@ class ClientSource final : public ObjectSource {
   Result<std::shared_ptr<File>> Open(const std::string& key) override {
     return client_->Open(uri_base_ + key);
   }
+  Result<std::unique_ptr<Writer>> Create(const std::string& key,
+                                         const WriteOptions& options) override {
+    return client_->Create(uri_base_ + key, options);
+  }
+  Status Delete(const std::string& key) override { return client_->Delete(uri_base_ + key); }
 
  private:
   const std::shared_ptr<Client> client_;

@@ -26,6 +26,7 @@ enum class StatusCode {
   kIsADirectory,   // a file operation on a directory
   kReadOnly,       // a change to something that cannot be written
   kAlreadyExists,  // a no-overwrite write found an object under the key
+  kNotPermitted,   // an operation the settings forbid (the mount: EPERM)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -69,6 +70,7 @@ inline Status NotADirectory(std::string m) { return {StatusCode::kNotADirectory,
 inline Status IsADirectory(std::string m) { return {StatusCode::kIsADirectory, std::move(m)}; }
 inline Status ReadOnly(std::string m) { return {StatusCode::kReadOnly, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+inline Status NotPermitted(std::string m) { return {StatusCode::kNotPermitted, std::move(m)}; }
 
 // Either a T or a non-OK Status.
 template <typename T>

@@ -188,7 +188,8 @@ Result<ObjectInfo> ObjectWriter::Close() {
     if (committed.ok()) Add(core_->stats().bytes_uploaded, bytes.size());
     part_.reset();
   } else {
-    Status status = part_filled_ > 0 ? SubmitPart() : Status::Ok();
+    // After a full part was submitted part_ is null but part_filled_ is not 0.
+    Status status = part_ != nullptr && part_filled_ > 0 ? SubmitPart() : Status::Ok();
     part_.reset();
     if (status.ok()) status = WaitForAllParts();
     if (!status.ok()) return Fail(status);

@@ -32,6 +32,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "read-only";
     case StatusCode::kAlreadyExists:
       return "already exists";
+    case StatusCode::kNotPermitted:
+      return "not permitted";
   }
   return "unknown";
 }

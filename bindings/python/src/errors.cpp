@@ -41,6 +41,8 @@ PythonError ErrorFor(StatusCode code) {
       return {PyExc_OSError, EROFS};
     case StatusCode::kAlreadyExists:
       return {PyExc_FileExistsError, EEXIST};
+    case StatusCode::kNotPermitted:
+      return {PyExc_PermissionError, EPERM};
     case StatusCode::kOk:
     case StatusCode::kInternal:
       break;
