@@ -88,8 +88,10 @@ Result<HttpResponse> GcsStore::Send(const Call& call) {
   if (!call.url.empty()) {
     request.url = call.url;
   } else {
-    request.url = settings_.endpoint + (call.upload ? "/upload" : "") + "/storage/v1/b/" +
-                  UriEncode(bucket_, true) + "/o";
+    // The firebase emulator serves objects.rewrite only without /storage/v1.
+    const bool short_path = settings_.emulator && !call.suffix.empty();
+    request.url = settings_.endpoint + (call.upload ? "/upload" : "") +
+                  (short_path ? "/b/" : "/storage/v1/b/") + UriEncode(bucket_, true) + "/o";
     if (!call.bucket_level && !call.upload) request.url += "/" + UriEncode(call.key, true);
     request.url += call.suffix;
     if (!call.query.empty()) request.url += "?" + CanonicalQueryString(call.query);

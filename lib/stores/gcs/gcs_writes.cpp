@@ -311,6 +311,14 @@ Status GcsStore::Delete(std::string_view key) {
 
 Result<ObjectInfo> GcsStore::Copy(std::string_view source, const ReadConditions& source_pin,
                                   std::string_view destination, const WriteConditions& conditions) {
+  if (settings_.emulator && !source_pin.version.empty()) {
+    // The firebase emulator ignores ifSourceGenerationMatch: check first (racy).
+    OBJECTFS_ASSIGN_OR_RETURN(ObjectInfo now, Stat(source));
+    if (now.version != source_pin.version) {
+      return ObjectChanged("copy of key '" + std::string(source) + "' in bucket '" + bucket_ +
+                           "': generation " + source_pin.version + " is now " + now.version);
+    }
+  }
   std::string token;
   for (int calls = 0; calls < kMaxRewriteCalls; ++calls) {
     Call call;
