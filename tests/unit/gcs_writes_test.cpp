@@ -284,3 +284,17 @@ TEST_CASE(
   CHECK(caps.min_part_size >= (256 << 10));
   CHECK(!Fixture(true).store->Capabilities().conditional_create);
 }
+
+TEST_CASE("GcsStore Copy on the emulator: its /b/ path, and the source pin checked first",
+          "[gcs][writes]") {
+  Fixture f(/*emulator=*/true);
+  f.fake->Push(Ok(ObjectJson("src", 3, Crc("abc"), "42")));  // Stat: still generation 42
+  f.fake->Push(Ok(R"({"done":true,"resource":)" + ObjectJson("dst", 3, Crc("abc"), "9") + "}"));
+  REQUIRE(f.store->Copy("src", {.if_match = "", .version = "42"}, "dst", {}).ok());
+  CHECK(f.fake->requests.at(1).url ==
+        "http://127.0.0.1:9199/b/bkt/o/src/rewriteTo/b/bkt/o/dst?ifSourceGenerationMatch=42");
+  f.fake->Push(Ok(ObjectJson("src", 3, Crc("abc"), "43")));  // replaced since
+  CHECK(f.store->Copy("src", {.if_match = "", .version = "42"}, "dst", {}).status().code() ==
+        StatusCode::kObjectChanged);
+  CHECK(f.fake->requests.size() == 3);
+}

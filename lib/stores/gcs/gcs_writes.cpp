@@ -92,11 +92,9 @@ Status GcsStore::DeleteGeneration(std::string_view key, const std::string& gener
 // final "bytes A-B/TOTAL" at Commit.
 class GcsUpload : public StoreUpload {
  public:
-  GcsUpload(GcsStore* store, std::string key, std::string session, WriteConditions conditions)
-      : store_(store),
-        key_(std::move(key)),
-        session_(std::move(session)),
-        conditions_(std::move(conditions)) {}
+  // The conditions went with the session's start (ifGenerationMatch).
+  GcsUpload(GcsStore* store, std::string key, std::string session)
+      : store_(store), key_(std::move(key)), session_(std::move(session)) {}
 
   // The session URI authorizes uploads by itself: it is not shown anywhere.
   std::string id() const override { return {}; }
@@ -120,10 +118,10 @@ class GcsUpload : public StoreUpload {
                            "more than one part (the firebase emulator does this)" +
                            Outcome(DropEarlyObject()));
     }
-    crc_ = Crc32c(bytes, crc_);
     ++parts_;
     const size_t aligned = bytes.size() / kChunkAlignment * kChunkAlignment;
     tail_.assign(bytes.begin() + aligned, bytes.end());
+    crc_ = Crc32c(bytes.first(aligned), crc_);
     return SendChunks(bytes.first(aligned));
   }
 
@@ -145,12 +143,13 @@ class GcsUpload : public StoreUpload {
       finished_->key = key_;
       return *finished_;
     }
+    const uint32_t crc = Crc32c(tail_, crc_);
     GcsStore::Call call = SessionCall("PUT");
     const std::string range =
         tail_.empty() ? "*"
                       : std::to_string(sent_) + "-" + std::to_string(sent_ + tail_.size() - 1);
     call.headers.emplace_back("content-range", "bytes " + range + "/" + std::to_string(total_size));
-    call.headers.emplace_back("x-goog-hash", "crc32c=" + Crc32cBase64(crc_));
+    call.headers.emplace_back("x-goog-hash", "crc32c=" + Crc32cBase64(crc));
     call.payload = tail_;
     OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, store_->Send(call));
     if (response.status == 412) return AlreadyExists(What() + " exists");
@@ -161,7 +160,7 @@ class GcsUpload : public StoreUpload {
     if (response.status != 200 && response.status != 201) {
       return store_->ErrorStatus(call, response);
     }
-    return store_->CheckWritten(call, response, crc_);
+    return store_->CheckWritten(call, response, crc);
   }
 
   Status Abort() override {
@@ -247,11 +246,10 @@ class GcsUpload : public StoreUpload {
   GcsStore* const store_;  // outlived: the Writer holds the store
   const std::string key_;
   const std::string session_;
-  const WriteConditions conditions_;
   std::mutex mu_;
   int parts_ = 0;
   uint64_t sent_ = 0;  // bytes the server holds
-  uint32_t crc_ = 0;   // of every byte given, tail included
+  uint32_t crc_ = 0;   // of the bytes sent (the tail joins at Commit)
   std::vector<std::byte> tail_;
   std::optional<ObjectInfo> finished_;  // the object, when the server finalized early
   bool dropped_ = false;                // ... and it was deleted again
@@ -296,7 +294,7 @@ Result<std::unique_ptr<StoreUpload>> GcsStore::StartUpload(std::string_view key,
     return DataLoss("resumable upload of " + What(call) + ": the answer has no Location");
   }
   return std::unique_ptr<StoreUpload>(
-      std::make_unique<GcsUpload>(this, std::string(key), *session, conditions));
+      std::make_unique<GcsUpload>(this, std::string(key), *session));
 }
 
 Status GcsStore::Delete(std::string_view key) {
