@@ -63,6 +63,15 @@ class AzureBlobClient:
         if status != 201:
             raise RuntimeError(f"Put Blob {blob!r}: HTTP {status}: {body[:300]!r}")
 
+    def get_blob(self, container, blob):
+        """The blob's bytes, or None when there is none."""
+        status, body = self._request("GET", container, blob)
+        if status == 404:
+            return None
+        if status != 200:
+            raise RuntimeError(f"Get Blob {blob!r}: HTTP {status}: {body[:300]!r}")
+        return body
+
 
 def load_env(path):
     values = {}

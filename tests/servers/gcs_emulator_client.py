@@ -49,6 +49,20 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
+    def get(self, bucket, key):
+        """The object's bytes (a media download), or None when there is none."""
+        import urllib.error
+
+        url = (f"{self.endpoint}/storage/v1/b/{urllib.parse.quote(bucket, safe='')}/o/"
+               f"{urllib.parse.quote(key, safe='')}?alt=media")
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                return response.read()
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
     def delete(self, bucket, key):
         url = (f"{self.endpoint}/storage/v1/b/{urllib.parse.quote(bucket, safe='')}/o/"
                f"{urllib.parse.quote(key, safe='')}")

@@ -1,9 +1,12 @@
 #include "stores/azure/azure_store.hpp"
 
+#include <algorithm>
+
 #include "auth/azure_shared_key.hpp"
 #include "http/rest.hpp"
 #include "http/xml_error.hpp"
 #include "stores/azure/azure_xml.hpp"
+#include "util/ascii.hpp"
 #include "util/uri_encode.hpp"
 
 namespace objectfs::internal {
@@ -69,8 +72,20 @@ Result<HttpResponse> AzureStore::Send(const Call& call) {
   request.kind = call.kind;
   request.url = origin_ + path + (query.empty() ? "" : "?" + query);
   request.response_buffer = call.response_buffer;
+  request.body = call.body;
+  request.payload = call.payload;
   Headers headers = call.headers;
   headers.emplace_back("x-ms-version", kApiVersion);
+  if (call.method != "GET" && call.method != "HEAD") {
+    // SharedKey signs Content-Length and Content-Type: name the length curl
+    // sends, and a type (curl would add a form type to any body).
+    const size_t length = !call.payload.empty() ? call.payload.size() : call.body.size();
+    headers.emplace_back("Content-Length", std::to_string(length));
+    const bool typed = std::any_of(headers.begin(), headers.end(), [](const auto& header) {
+      return AsciiLower(header.first) == "content-type";
+    });
+    if (!typed) headers.emplace_back("Content-Type", "application/octet-stream");
+  }
   if (!credentials_.account_key.empty()) {
     AzureSignRequest to_sign{call.method, credentials_.account, path, call.query,
                              std::move(headers)};

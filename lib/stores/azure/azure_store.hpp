@@ -29,7 +29,21 @@ class AzureStore : public ObjectStore {
                       const ReadConditions& conditions) override;
   Result<ListPage> List(const ListRequest& request) override;
 
+  // Writes (azure_writes.cpp). Thread-safe. Put Blob below the part size, Put
+  // Block (in parallel) + Put Block List above it; every body carries
+  // Content-MD5, and if_none_match sends If-None-Match: *. Copy is Copy Blob
+  // pinned with x-ms-source-if-match, waited for while it is pending.
+  StoreCapabilities Capabilities() const override;
+  Result<ObjectInfo> Put(std::string_view key, std::span<const std::byte> bytes,
+                         const WriteConditions& conditions) override;
+  Result<std::unique_ptr<StoreUpload>> StartUpload(std::string_view key,
+                                                   const WriteConditions& conditions) override;
+  Status Delete(std::string_view key) override;
+  Result<ObjectInfo> Copy(std::string_view source, const ReadConditions& source_pin,
+                          std::string_view destination, const WriteConditions& conditions) override;
+
  private:
+  friend class AzureUpload;
   struct Call : RestCall {
     std::string container;
     std::string blob;  // empty for container-level requests
@@ -42,6 +56,13 @@ class AzureStore : public ObjectStore {
   // status, the server's error code and message and, for access errors, the
   // credential source (never the key).
   Status ErrorStatus(const Call& call, const HttpResponse& response) const;
+  // The Call of a write: like CallFor, but a blob name is required.
+  Result<Call> BlobCallFor(std::string_view key) const;
+  // The URL of a blob, as Copy Blob's x-ms-copy-source names it (with the SAS, if any).
+  std::string BlobUrl(const Call& call) const;
+  // Waits for a pending Copy Blob to succeed or fail (bounded): the final Get
+  // Blob Properties answer.
+  Result<HttpResponse> AwaitCopy(const Call& destination, const std::string& copy_id);
 
   const std::string container_;
   const AzureCredentials credentials_;

@@ -69,6 +69,28 @@ Result<ListPage> ParseGcsObjectList(std::string_view json) {
   return page;
 }
 
+Result<GcsRewriteProgress> ParseGcsRewrite(std::string_view json) {
+  const nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
+  if (!doc.is_object()) return DataLoss("GCS objects.rewrite answer is not a JSON object");
+  GcsRewriteProgress progress;
+  auto done = doc.find("done");
+  progress.done = done != doc.end() && done->is_boolean() && done->get<bool>();
+  progress.rewrite_token = StringField(doc, "rewriteToken");
+  if (progress.done) {
+    auto resource = doc.find("resource");
+    if (resource == doc.end()) return DataLoss("GCS objects.rewrite answer without \"resource\"");
+    OBJECTFS_ASSIGN_OR_RETURN(progress.resource, ObjectFromJson(*resource));
+  } else if (progress.rewrite_token.empty()) {
+    return DataLoss("GCS objects.rewrite answer neither done nor with a \"rewriteToken\"");
+  }
+  return progress;
+}
+
+std::string GcsUploadMetadataJson(std::string_view content_type) {
+  const nlohmann::json doc = {{"contentType", std::string(content_type)}};
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string GcsErrorMessage(std::string_view body) {
   const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_object()) {

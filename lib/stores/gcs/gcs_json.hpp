@@ -24,6 +24,18 @@ Result<GcsObjectMetadata> ParseGcsObject(std::string_view json);
 // An objects.list answer: items, prefixes, nextPageToken.
 Result<ListPage> ParseGcsObjectList(std::string_view json);
 
+// An objects.rewrite answer: done, or the token that continues it.
+struct GcsRewriteProgress {
+  bool done = false;
+  std::string rewrite_token;
+  GcsObjectMetadata resource;  // set when done
+};
+Result<GcsRewriteProgress> ParseGcsRewrite(std::string_view json);
+
+// {"contentType": TYPE}: the metadata that starts a resumable upload (the
+// name travels in the query). Bytes that are not UTF-8 become U+FFFD.
+std::string GcsUploadMetadataJson(std::string_view content_type);
+
 // "error.message" of {"error": {"code": 404, "message": "...", "errors": [...]}},
 // else a plain-text body (trimmed, at most 300 bytes); "" when there is none.
 std::string GcsErrorMessage(std::string_view body);

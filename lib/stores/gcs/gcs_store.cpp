@@ -83,12 +83,23 @@ std::string GcsStore::What(const Call& call) const {
 
 Result<HttpResponse> GcsStore::Send(const Call& call) {
   HttpRequest request;
+  request.method = call.method;
   request.kind = call.kind;
-  request.url = settings_.endpoint + "/storage/v1/b/" + UriEncode(bucket_, true) + "/o";
-  if (!call.bucket_level) request.url += "/" + UriEncode(call.key, true);
-  if (!call.query.empty()) request.url += "?" + CanonicalQueryString(call.query);
+  if (!call.url.empty()) {
+    request.url = call.url;
+  } else {
+    // The firebase emulator serves objects.rewrite only without /storage/v1.
+    const bool short_path = settings_.emulator && !call.suffix.empty();
+    request.url = settings_.endpoint + (call.upload ? "/upload" : "") +
+                  (short_path ? "/b/" : "/storage/v1/b/") + UriEncode(bucket_, true) + "/o";
+    if (!call.bucket_level && !call.upload) request.url += "/" + UriEncode(call.key, true);
+    request.url += call.suffix;
+    if (!call.query.empty()) request.url += "?" + CanonicalQueryString(call.query);
+  }
   request.headers = call.headers;
   request.response_buffer = call.response_buffer;
+  request.body = call.body;
+  request.payload = call.payload;
   if (!settings_.emulator) {
     auto auth = tokens_->Get(std::chrono::system_clock::now());
     if (!auth.ok()) return auth.status();
