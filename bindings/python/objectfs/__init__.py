@@ -1,12 +1,16 @@
-"""ObjectFS for Python: read objects in S3 (and local files) fast, with the GIL
-released during I/O.
+"""ObjectFS for Python: read and write objects in S3 (and local files) fast,
+with the GIL released during I/O.
 
     import objectfs
     with objectfs.open("s3://bucket/checkpoint.pt") as f:
         state = torch.load(f)
+    with objectfs.open("s3://bucket/checkpoint.pt", "wb") as f:
+        torch.save(state, f)                       # appears at close
     objectfs.ls("s3://bucket/models/")
     objectfs.stat("s3://bucket/models/model.safetensors").size
     tensors = objectfs.safetensors.load_file("s3://bucket/models/model.safetensors")
+    objectfs.safetensors.save_file(tensors, "s3://bucket/models/copy.safetensors")
+    objectfs.cp("model.bin", "s3://bucket/models/"); objectfs.rm("s3://bucket/old.bin")
     objectfs.warm(["s3://bucket/models/"], client=objectfs.Client(cache_dir="/var/cache/m"))
 
 The module-level functions use default_client(), configured from the
@@ -14,9 +18,10 @@ environment like the AWS CLI; objectfs.Client(**options) takes the CLI's
 options (endpoint_url, part_size="8M", memory_limit="1G", ...; option_schema()
 lists them) and config="FILE", a YAML file of the same names.
 
-Errors: FileNotFoundError, PermissionError, objectfs.ObjectChangedError (an
-OSError: the object changed or arrived corrupted), ValueError (bad arguments,
-malformed data), ConnectionError (endpoint unreachable, retries exhausted).
+Errors: FileNotFoundError, FileExistsError ("xb", no_clobber), PermissionError,
+objectfs.ObjectChangedError (an OSError: the object changed or arrived
+corrupted), ValueError (bad arguments, malformed data), ConnectionError
+(endpoint unreachable, retries exhausted).
 """
 
 import os
@@ -24,15 +29,42 @@ import os
 from . import _objectfs
 from ._client import Client, default_client
 from ._file import ObjectFile
+from ._write_file import ObjectWriter
 from ._objectfs import ObjectChangedError, ObjectInfo, __version__, option_schema
 
-__all__ = ["__version__", "Client", "ObjectFile", "ObjectInfo", "ObjectChangedError",
-           "default_client", "open", "option_schema", "ls", "stat", "warm", "safetensors"]
+__all__ = ["__version__", "Client", "ObjectFile", "ObjectWriter", "ObjectInfo",
+           "ObjectChangedError", "default_client", "open", "option_schema", "ls", "stat", "rm",
+           "cp", "put", "get", "warm", "safetensors"]
 
 
-def open(uri, mode="rb", *, client=None):  # noqa: A001 (mirrors builtins.open)
-    """Opens an object for reading: a seekable io.RawIOBase with pread()."""
-    return (client or default_client()).open(uri, mode)
+def open(uri, mode="rb", *, client=None, part_size=None, content_type=None):  # noqa: A001
+    """Opens an object: "rb" reads (a seekable io.RawIOBase with pread()), "wb"
+    writes (an ObjectWriter; the object appears at close(), and an exception
+    inside a ``with`` aborts it), "xb" writes only if the key is new
+    (FileExistsError otherwise)."""
+    return (client or default_client()).open(uri, mode, part_size=part_size,
+                                             content_type=content_type)
+
+
+def rm(uri, *, client=None):
+    """Deletes one object or local file (FileNotFoundError if there is none)."""
+    (client or default_client()).rm(uri)
+
+
+def cp(source, destination, *, no_clobber=False, client=None):
+    """Copies one object or local file in any direction, like `objectfs cp`
+    (see Client.cp); returns the new ObjectInfo."""
+    return (client or default_client()).cp(source, destination, no_clobber=no_clobber)
+
+
+def put(local, uri, *, no_clobber=False, client=None):
+    """Uploads a local file to `uri` (a key, or a prefix ending in '/')."""
+    return (client or default_client()).put(local, uri, no_clobber=no_clobber)
+
+
+def get(uri, local, *, no_clobber=False, client=None):
+    """Downloads an object to a local file (or into a local directory)."""
+    return (client or default_client()).get(uri, local, no_clobber=no_clobber)
 
 
 def ls(uri, recursive=False, detail=False, *, client=None):

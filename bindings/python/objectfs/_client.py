@@ -1,12 +1,14 @@
 """objectfs.Client: the options of the `objectfs` CLI as keyword arguments, and
 the default client that the module-level functions use."""
 
+import errno
 import numbers
 import os
 import threading
 
 from . import _objectfs
 from ._file import ObjectFile
+from ._write_file import ObjectWriter
 
 # The library's option schema (include/objectfs/option_schema.hpp): the same
 # names as `objectfs --help` with underscores, as in the README's option table.
@@ -67,12 +69,71 @@ class Client:
         self._options = dict(options)
         self._native = _objectfs.Client(values, os.fspath(config) if config else "")
 
-    def open(self, uri, mode="rb"):
-        """Opens an object for reading (one metadata request; reads pin its ETag)."""
-        if mode not in ("rb", "br"):
-            raise ValueError(f"objectfs.open: mode {mode!r} is not supported (only 'rb')")
+    def open(self, uri, mode="rb", *, part_size=None, content_type=None):
+        """Opens an object: "rb" to read (one metadata request; reads pin its
+        ETag), "wb" to write a new version (an ObjectWriter: the object appears
+        at close()), "xb" to write one that must not exist yet
+        (FileExistsError). part_size (bytes; default the Client's) and
+        content_type apply to writes."""
         uri = os.fspath(uri)
-        return ObjectFile(self._native.open(uri), self)
+        kind = "".join(sorted(mode)) if isinstance(mode, str) else mode
+        if kind == "br":
+            if part_size is not None or content_type is not None:
+                raise ValueError("objectfs.open: part_size and content_type are for writing")
+            return ObjectFile(self._native.open(uri), self)
+        if kind not in ("bw", "bx"):
+            raise ValueError(f"objectfs.open: mode {mode!r} is not supported "
+                             "('rb', 'wb' or 'xb')")
+        if part_size is not None and (isinstance(part_size, bool)
+                                      or not isinstance(part_size, numbers.Integral)
+                                      or part_size < 0):
+            raise ValueError(f"part_size: expected a number of bytes, got {part_size!r}")
+        native = self._native.create(_target(uri), no_overwrite=kind == "bx",
+                                     part_size=int(part_size or 0),
+                                     content_type=content_type or "")
+        return ObjectWriter(native, self, "xb" if kind == "bx" else "wb")
+
+    def rm(self, uri):
+        """Deletes one object (or local file); FileNotFoundError if there is none."""
+        self._native.delete(_target(uri))
+
+    def cp(self, source, destination, *, no_clobber=False):
+        """Copies one object or file in any direction, like `objectfs cp`: a
+        destination ending in '/', a bucket or an existing local directory
+        receives the source's name. Store to store is server-side where the
+        store can. no_clobber: FileExistsError instead of replacing. Returns
+        the new object's ObjectInfo."""
+        source, destination = os.fspath(source), os.fspath(destination)
+        if _is_local(source) and os.path.isdir(source):
+            raise IsADirectoryError(errno.EISDIR, "cp copies one object, not a directory",
+                                    source)
+        destination = _single_destination(source, destination)
+        if _is_local(destination):
+            parent = os.path.dirname(os.path.abspath(destination))
+            os.makedirs(parent, exist_ok=True)
+        return self._native.copy(_target(source), _target(destination),
+                                 no_overwrite=bool(no_clobber))
+
+    def put(self, local, uri, *, no_clobber=False):
+        """Uploads a local file (cp with a local source)."""
+        if not _is_local(os.fspath(local)):
+            raise ValueError(f"put: {os.fspath(local)!r} is not a local path")
+        return self.cp(local, uri, no_clobber=no_clobber)
+
+    def get(self, uri, local, *, no_clobber=False):
+        """Downloads an object to a local file (cp with a local destination)."""
+        if not _is_local(os.fspath(local)):
+            raise ValueError(f"get: {os.fspath(local)!r} is not a local path")
+        return self.cp(uri, local, no_clobber=no_clobber)
+
+    def uploads(self, uri):
+        """Multipart uploads left under `uri` by writers that never finished
+        (a killed process): [{key, upload_id, started}]."""
+        return self._native.list_uploads(_target(uri))
+
+    def abort_upload(self, uri, upload_id):
+        """Aborts one leftover upload of the object `uri`."""
+        self._native.abort_upload(_target(uri), upload_id)
 
     def stat(self, uri):
         """ObjectInfo (key, size, etag, mtime) of one object."""
@@ -99,6 +160,30 @@ class Client:
     def __repr__(self):
         shown = {k: v for k, v in self._options.items() if not any(s in k for s in _SECRET)}
         return f"objectfs.Client({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+
+def _is_local(text):
+    return "://" not in text
+
+
+def _target(uri):
+    """What the library gets: URIs as they are, local paths made absolute."""
+    uri = os.fspath(uri)
+    return os.path.abspath(uri) if _is_local(uri) else uri
+
+
+def _single_destination(source, destination):
+    """DESTINATION itself, or DESTINATION/NAME-OF-SOURCE when it names a
+    directory: ends in '/', is an existing local directory or a bare bucket."""
+    into = destination.endswith("/")
+    if _is_local(destination):
+        into = into or os.path.isdir(destination)
+    else:
+        into = into or "/" not in destination.split("://", 1)[1]
+    if not into:
+        return destination
+    name = source.rstrip("/").rsplit("/", 1)[-1]
+    return destination + ("" if destination.endswith("/") else "/") + name
 
 
 _default_client = None

@@ -1,5 +1,5 @@
-"""safetensors.save_file: writes the format the loader reads (local paths for
-now; object stores once the library can write)."""
+"""safetensors.save_file: writes the format the loader reads, to local paths
+and object stores."""
 
 import json
 import os
@@ -34,14 +34,8 @@ def _raw_bytes(value, name):
     return dtype, value.shape, numpy.ascontiguousarray(little).reshape(-1).view(numpy.uint8)
 
 
-def save_file(tensors, path, metadata=None):
-    """Writes {name: tensor} (torch tensors or numpy arrays) as a safetensors
-    file at a local path, atomically (a temporary file renamed into place)."""
-    path = os.fspath(path)
-    if "://" in path and not path.startswith("file://"):
-        raise NotImplementedError(f"save_file({path!r}): writing to object stores is not "
-                                  "supported yet; save to a local path")
-    path = path[len("file://"):] if path.startswith("file://") else path
+def _layout(tensors, metadata):
+    """(the 8-byte length and padded header, [(name, dtype, shape, data)]) in file order."""
     if metadata is not None and (not isinstance(metadata, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
         raise ValueError("metadata must be a dict of str to str")
@@ -62,6 +56,30 @@ def save_file(tensors, path, metadata=None):
         offset += data.nbytes
     text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text, entries
+
+
+def _write(f, head, entries):
+    f.write(head)
+    for _, _, _, data in entries:
+        if data.nbytes:
+            f.write(data)  # the tensor's own memory, through the buffer protocol
+
+
+def save_file(tensors, path, metadata=None, *, client=None):
+    """Writes {name: tensor} (torch tensors or numpy arrays) as a safetensors
+    file. To an object store (s3://, gs://, az://, file://) it streams each
+    tensor from its own memory through objectfs.open(uri, "wb"): the object
+    appears complete at the end, or not at all. A local path is written
+    atomically too (a temporary file renamed into place)."""
+    path = os.fspath(path)
+    head, entries = _layout(tensors, metadata)
+    if "://" in path:
+        from ._client import default_client
+
+        with (client or default_client()).open(path, "wb") as f:
+            _write(f, head, entries)
+        return
 
     directory = os.path.dirname(os.path.abspath(path))
     temporary = os.path.join(
@@ -69,14 +87,9 @@ def save_file(tensors, path, metadata=None):
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(len(text).to_bytes(8, "little"))
-            f.write(text)
-            for _, _, _, data in entries:
-                if data.nbytes:
-                    f.write(data)
+            _write(f, head, entries)
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
-

@@ -19,6 +19,9 @@ struct OpenFile {
 };
 
 void RegisterClient(pybind11::module_& m);
+// The Writer class and the Client's write verbs (called by RegisterClient).
+void RegisterWriter(pybind11::module_& m,
+                    pybind11::class_<Client, std::shared_ptr<Client>>& client);
 void RegisterFile(pybind11::module_& m);
 void RegisterSafetensors(pybind11::module_& m);
 void RegisterWarm(pybind11::module_& m);

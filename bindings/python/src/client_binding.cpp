@@ -86,10 +86,10 @@ void RegisterClient(py::module_& m) {
 
   m.def("option_schema", &OptionSchema,
         "Every Client option: name, alias, type, default, help, env (the library's schema).");
-  py::class_<Client, std::shared_ptr<Client>>(m, "Client",
-                                              "Owns connections, caches and I/O threads. "
-                                              "Thread-safe.")
-      .def(py::init(&MakeClient), "options"_a, "config"_a = "")
+  py::class_<Client, std::shared_ptr<Client>> client(m, "Client",
+                                                     "Owns connections, caches and I/O threads. "
+                                                     "Thread-safe.");
+  client.def(py::init(&MakeClient), "options"_a, "config"_a = "")
       .def(
           "stat",
           [](Client& client, const std::string& uri) {
@@ -115,6 +115,7 @@ void RegisterClient(py::module_& m) {
           },
           "uri"_a)
       .def("stats", [](const Client& client) { return StatsDict(client.Stats()); });
+  RegisterWriter(m, client);
 }
 
 }  // namespace objectfs::python
