@@ -119,6 +119,28 @@ def test_garbage_collected_writer_aborts(wclient, s3, prefix):
     assert not pending_uploads(s3, key)
 
 
+def test_garbage_collected_writer_commits_after_a_final_flush(wclient, s3, prefix):
+    key = prefix + "flushed"
+    data = data_of(PART + 10)
+    f = objectfs.open(s3uri(key), "wb", client=wclient)
+    f.write(data)
+    f.flush()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        del f
+        gc.collect()
+    assert fetch(s3, key) == data
+    # Writes after the flush make it an interrupted writer again.
+    g = objectfs.open(s3uri(prefix + "unflushed"), "wb", client=wclient)
+    g.write(b"a")
+    g.flush()
+    g.write(b"b")
+    with pytest.warns(RuntimeWarning, match="after the last flush"):
+        del g
+        gc.collect()
+    assert not exists(s3, prefix + "unflushed")
+
+
 def test_xb_refuses_an_existing_key_and_keeps_its_bytes(wclient, s3, put, prefix):
     uri = put("existing", b"old bytes")
     with pytest.raises(FileExistsError) as raised:
@@ -201,8 +223,13 @@ def test_torch_save_and_load(wclient, s3, prefix):
     uri = s3uri(prefix + "ckpt.pt")
     with objectfs.open(uri, "wb", client=wclient) as f:
         torch.save(state, f)
+    # The one-liner: torch.save flushes when done and never closes.
+    one_liner = s3uri(prefix + "ckpt-one-liner.pt")
+    torch.save(state, objectfs.open(one_liner, "wb", client=wclient))
+    gc.collect()
     for loaded in (torch.load(objectfs.open(uri, "rb", client=wclient)),
-                   torch.load(io.BytesIO(fetch(s3, prefix + "ckpt.pt")))):
+                   torch.load(io.BytesIO(fetch(s3, prefix + "ckpt.pt"))),
+                   torch.load(objectfs.open(one_liner, "rb", client=wclient))):
         assert loaded["step"] == 12
         assert torch.equal(loaded["w"], state["w"]) and torch.equal(loaded["b"], state["b"])
         assert torch.equal(loaded["nested"]["h"], state["nested"]["h"])

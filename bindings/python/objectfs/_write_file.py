@@ -13,13 +13,16 @@ class ObjectWriter(io.RawIOBase):
 
     - write() takes any C-contiguous buffer (bytes, bytearray, memoryview,
       numpy array, ...) without copying it in Python and always writes all of
-      it; flush() does nothing (bytes are already on their way, and a partial
-      object can never be visible).
+      it; flush() sends nothing early (parts upload as they fill) but marks
+      the bytes written so far as complete (see below).
     - close() commits and raises if the upload failed (then nothing appears).
     - As a context manager, an exception inside the ``with`` aborts the upload.
-    - A writer garbage-collected without close() aborts the upload (a
-      RuntimeWarning says so): an abandoned writer never publishes a partial
-      object. Use ``with`` or call close().
+    - A writer garbage-collected without close() commits only if nothing was
+      written after its last flush() -- the pattern of writers that flush when
+      done and leave closing to the caller, such as
+      ``torch.save(state, objectfs.open(uri, "wb"))``. One collected with
+      unflushed writes (an interrupted writer) aborts, with a RuntimeWarning:
+      it never publishes a partial object. Use ``with`` or call close().
     - Not seekable; tell() is the number of bytes written.
     """
 
@@ -30,6 +33,7 @@ class ObjectWriter(io.RawIOBase):
         self.name = native.uri
         self.mode = mode
         self.info = None  # the ObjectInfo of the new object, once close() succeeded
+        self._flushed_at = None  # bytes_written at the last flush()
 
     @property
     def uri(self):
@@ -60,8 +64,10 @@ class ObjectWriter(io.RawIOBase):
             self.write(line)
 
     def flush(self):
-        """Does nothing: parts upload as they fill, and only close() publishes."""
+        """Marks what was written as complete (a garbage-collected writer then
+        commits); parts upload as they fill, and only close() publishes."""
         self._checkClosed()
+        self._flushed_at = self._native.bytes_written
 
     def tell(self):
         self._checkClosed()
@@ -112,8 +118,15 @@ class ObjectWriter(io.RawIOBase):
         native = getattr(self, "_native", None)
         if native is None or native.closed:
             return
+        if self._flushed_at == native.bytes_written:
+            try:
+                self.close()
+            except Exception as e:  # noqa: BLE001 (no caller to raise to)
+                warnings.warn(f"objectfs writer {self.name!r}: committing at garbage "
+                              f"collection failed: {e}", RuntimeWarning, stacklevel=2)
+            return
         warnings.warn(f"objectfs writer {self.name!r} was garbage-collected without close(): "
-                      "the upload was aborted and nothing was written", RuntimeWarning,
+                      "writes after the last flush(), so the upload was aborted and nothing was written", RuntimeWarning,
                       stacklevel=2)
         try:
             native.abort()

@@ -93,6 +93,12 @@ class S3Upload : public StoreUpload {
     auto etag = ParseResultETag(response.body, "CompleteMultipartUploadResult");
     if (!etag.ok())
       return etag.status().WithContext("CompleteMultipartUpload " + store_->What(call));
+    if (etag->empty()) {
+      // Ceph RGW answers with an empty <ETag>: the object's own says which
+      // version a File opened from this ObjectInfo pins.
+      auto stat = store_->Stat(key_);
+      if (stat.ok()) return stat;
+    }
     ObjectInfo info;
     info.key = key_;
     info.size = total_size;
