@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Upload rows: `objectfs cp` of one file from tmpfs to S3 against the limit
 (8 parallel signed `curl -T` PUTs of one eighth each), `aws s3 cp` (Debian's
-awscli) and boto3 `upload_file` with their defaults. Every client runs in its
-own process under /usr/bin/time (peak RSS); best of --repeat runs.
+awscli) and boto3 `upload_file` with their defaults; and `cp` of the same file
+into a read-write objectfs mount, an s3fs mount and an rclone mount (default
+options; the time includes close(), when each has stored the object). Every
+client runs in its own process under /usr/bin/time (peak RSS; for mounts the
+daemon's VmHWM); best of --repeat runs.
 
   bench/upload_bench.py ENV_FILE --objectfs build/objectfs [--size 1G] [--repeat 2]
 
@@ -75,6 +78,61 @@ def parallel_curl(path, size, rgw, env, parts=8):
             os.unlink(piece)
 
 
+def mounted(path):
+    with open("/proc/mounts", encoding="utf-8") as f:
+        return any(line.split()[1] == path for line in f)
+
+
+def mount_copy(kind, path, rgw, env, args, work):
+    """Starts a mount of BUCKET, times `cp FILE MNT/KEY` (close included),
+    unmounts; returns seconds and the daemon's peak RSS."""
+    mnt = os.path.join(work, f"mnt-{kind}")
+    os.makedirs(mnt, exist_ok=True)
+    log = open(os.path.join(work, f"{kind}.log"), "ab")
+    if kind == "objectfs":
+        cmd = [args.objectfs, "mount", "--read-write", "--allow-overwrite", "--foreground",
+               f"s3://{BUCKET}", mnt]
+    elif kind == "s3fs":
+        passwd = os.path.join(work, "s3fs.passwd")
+        with open(passwd, "w", encoding="utf-8") as f:
+            f.write(f"{rgw['RGW_ACCESS_KEY']}:{rgw['RGW_SECRET_KEY']}\n")
+        os.chmod(passwd, 0o600)
+        cmd = ["s3fs", BUCKET, mnt, "-f", "-o", f"url={rgw['RGW_ENDPOINT']}", "-o",
+               "use_path_request_style", "-o", f"passwd_file={passwd}"]
+    else:
+        conf = os.path.join(work, "rclone.conf")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(f"[rgw]\ntype = s3\nprovider = Ceph\nenv_auth = false\n"
+                    f"access_key_id = {rgw['RGW_ACCESS_KEY']}\n"
+                    f"secret_access_key = {rgw['RGW_SECRET_KEY']}\n"
+                    f"endpoint = {rgw['RGW_ENDPOINT']}\nforce_path_style = true\n")
+        cmd = ["rclone", "--config", conf, "--cache-dir", os.path.join(work, "rclone-cache"),
+               "mount", f"rgw:{BUCKET}", mnt]
+    daemon = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if mounted(mnt):
+                break
+            if daemon.poll() is not None:
+                sys.exit(f"{kind} mount failed; see {log.name}")
+            time.sleep(0.1)
+        start = time.monotonic()
+        subprocess.run(["cp", path, os.path.join(mnt, f"mount-{kind}")], check=True)
+        seconds = time.monotonic() - start
+        rss = 0.0
+        with open(f"/proc/{daemon.pid}/status", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    rss = int(line.split()[1]) / 1024
+        return seconds, rss
+    finally:
+        subprocess.run(["fusermount3", "-u", mnt], stderr=subprocess.DEVNULL)
+        try:
+            daemon.wait(30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("env_file")
@@ -82,6 +140,8 @@ def main():
     ap.add_argument("--size", default="1G")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--tmp", default="/dev/shm")
+    ap.add_argument("--work", default="/tmp/objectfs-upload-bench")
+    ap.add_argument("--no-mounts", action="store_true")
     args = ap.parse_args()
     rgw = load_env(args.env_file)
     size = int(args.size[:-1]) << {"M": 20, "G": 30}[args.size[-1]]
@@ -104,8 +164,8 @@ def main():
         for i in range(size // MIB):
             f.write(i.to_bytes(8, "little") + block[8:])
     digest = hashlib.md5(open(path, "rb").read()).hexdigest()
-    boto_script = ("import boto3,sys; boto3.client('s3').upload_file(sys.argv[1], sys.argv[2], "
-                   "sys.argv[3])")
+    boto_script = ("import boto3,os,sys; boto3.client('s3', endpoint_url=os.environ["
+                   "'AWS_ENDPOINT_URL']).upload_file(sys.argv[1], sys.argv[2], sys.argv[3])")
     clients = {
         "curl x8": lambda: parallel_curl(path, size, rgw, env),
         "objectfs cp": lambda: timed([args.objectfs, "cp", "--no-progress", path,
@@ -119,11 +179,18 @@ def main():
         "boto3 upload_file": lambda: timed(["/usr/bin/python3", "-c", boto_script, path, BUCKET,
                                             "boto3"], env),
     }
+    os.makedirs(args.work, exist_ok=True)
+    if not args.no_mounts:
+        for kind in ("objectfs", "s3fs", "rclone"):
+            clients[f"cp into a {kind} mount"] = (
+                lambda kind=kind: mount_copy(kind, path, rgw, env, args, args.work))
     best = {}
     try:
         for _ in range(args.repeat):
             for name, run in clients.items():
-                if name.startswith("aws") and not os.path.exists("/usr/bin/aws"):
+                tool = {"aws s3 cp": "/usr/bin/aws", "cp into a s3fs mount": "/usr/bin/s3fs",
+                        "cp into a rclone mount": "/usr/bin/rclone"}.get(name)
+                if tool and not os.path.exists(tool):
                     continue
                 seconds, rss = run()
                 print(json.dumps({"client": name, "seconds": round(seconds, 3),
@@ -142,6 +209,11 @@ def main():
         ratio = limit / seconds
         print(f"| {name} | RGW | {size // MIB} MiB from tmpfs to S3 | {seconds:.2f} | "
               f"{size / seconds / 1e6:.0f} | {ratio:.2f} | {rss:.1f} | best of {args.repeat} |")
+    mount = best.get("cp into a objectfs mount")
+    for peer in ("s3fs", "rclone"):
+        other = best.get(f"cp into a {peer} mount")
+        if mount and other:
+            print(f"objectfs mount vs {peer} mount: {other[0] / mount[0]:.2f}x", file=sys.stderr)
 
 
 if __name__ == "__main__":
