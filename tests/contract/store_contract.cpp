@@ -177,7 +177,11 @@ std::vector<std::string> RunStoreContract(ObjectStore& store, const Dataset& dat
   Pinning(checker);
   Missing(checker);
   Listing(checker);
-  return std::move(checker).failures();
+  std::vector<std::string> failures = std::move(checker).failures();
+  if (store.Capabilities().write) {
+    for (auto& failure : RunWriteContract(store, data.prefix)) failures.push_back(failure);
+  }
+  return failures;
 }
 
 }  // namespace objectfs::contract

@@ -23,6 +23,14 @@ struct Dataset {
 
 // Runs every case; returns one line per broken promise (empty: the store
 // keeps the contract). Never throws.
+// On a store whose capabilities say it writes, the write half runs too
+// (RunWriteContract: keys under PREFIX/contract-writes/, removed afterwards).
 std::vector<std::string> RunStoreContract(ObjectStore& store, const Dataset& data);
+
+// Put of small sizes read back exactly; a multipart upload with parts in any
+// order, invisible until Commit and gone after Abort; no-overwrite Put and
+// Commit (conditional_create); Copy with its source pin (server_side_copy);
+// Delete (remove); ListUploads/AbortUpload (list_uploads).
+std::vector<std::string> RunWriteContract(ObjectStore& store, const std::string& prefix);
 
 }  // namespace objectfs::contract

@@ -9,12 +9,14 @@
 #include "stores/file/file_store.hpp"
 #include "unit/memory_store.hpp"
 #include "unit/temp_dir.hpp"
+#include "unit/writable_memory_store.hpp"
 
 using namespace objectfs;
 using objectfs::contract::Dataset;
 using objectfs::contract::RunStoreContract;
 using objectfs::testing::MemoryStore;
 using objectfs::testing::TempDir;
+using objectfs::testing::WritableMemoryStore;
 
 namespace {
 
@@ -95,4 +97,56 @@ TEST_CASE("the store contract catches broken stores", "[contract]") {
   MemoryStore store;
   CHECK(Joined(RunStoreContract(store, incomplete)).find("the dataset lacks empty") !=
         std::string::npos);
+}
+
+namespace {
+
+// An upload whose parts are visible as soon as they arrive.
+class VisibleBeforeCommit : public WritableMemoryStore {
+ public:
+  Result<std::unique_ptr<StoreUpload>> StartUpload(std::string_view key,
+                                                   const WriteConditions& conditions) override {
+    auto upload = WritableMemoryStore::StartUpload(key, conditions);
+    if (upload.ok()) MemoryStore::Put(std::string(key), "partial");
+    return upload;
+  }
+};
+
+// A store that replaces objects even when asked not to.
+class IgnoresIfNoneMatch : public WritableMemoryStore {
+ public:
+  using MemoryStore::Put;
+  Result<ObjectInfo> Put(std::string_view key, std::span<const std::byte> bytes,
+                         const WriteConditions&) override {
+    return WritableMemoryStore::Put(key, bytes, {});
+  }
+};
+
+bool Mentions(const std::vector<std::string>& failures, std::string_view text) {
+  for (const auto& failure : failures) {
+    if (failure.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a writable in-memory store keeps the write contract", "[contract][writes]") {
+  auto failures = RunOn<WritableMemoryStore>(ContractData("root/"));
+  INFO(Joined(failures));
+  CHECK(failures.empty());
+}
+
+TEST_CASE("the write contract catches an upload visible before Commit", "[contract][writes]") {
+  auto failures = RunOn<VisibleBeforeCommit>(ContractData("root/"));
+  INFO(Joined(failures));
+  CHECK(Mentions(failures, "not visible before Commit"));
+}
+
+TEST_CASE("the write contract catches a store that overwrites under if_none_match",
+          "[contract][writes]") {
+  auto failures = RunOn<IgnoresIfNoneMatch>(ContractData("root/"));
+  INFO(Joined(failures));
+  CHECK(Mentions(failures, "if_none_match over an existing key"));
+  CHECK(Mentions(failures, "leaves the old bytes"));
 }

@@ -23,6 +23,7 @@ class WritableMemoryStore : public MemoryStore {
     caps.write = true;
     caps.remove = true;
     caps.parallel_parts = true;
+    caps.conditional_create = true;  // Store() checks and writes under one lock
     return caps;
   }
 

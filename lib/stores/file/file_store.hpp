@@ -24,7 +24,8 @@ class FileStore : public ObjectStore {
   // Lists the directory part of request.prefix; keys are paths.
   Result<ListPage> List(const ListRequest& request) override;
 
-  // Writes (file_writes.cpp): into a temporary file beside the target
+  // Writes (file_writes.cpp), making the target's directories as needed:
+  // into a temporary file beside the target
   // (0600 until committed), fsync'ed and renamed over it at commit, so a
   // reader sees the old file or the whole new one. if_none_match commits
   // with link(2), which fails when the target exists.

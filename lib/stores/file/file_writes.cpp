@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <random>
 
 #include "stores/file/file_store.hpp"
@@ -109,6 +110,12 @@ Result<std::unique_ptr<StoreUpload>> FileStore::StartUpload(std::string_view key
   if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return ErrnoStatus(EISDIR, path);
   std::string temporary = TemporaryNameFor(path);
   UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid() && errno == ENOENT) {
+    // Keys are names, as in an object store: their directories are made.
+    std::error_code ec;
+    std::filesystem::create_directories(DirectoryOf(path), ec);
+    fd = UniqueFd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  }
   if (!fd.valid()) return ErrnoStatus(errno, path);
   return std::unique_ptr<StoreUpload>(std::make_unique<FileUpload>(
       path, std::move(temporary), std::move(fd), conditions.if_none_match));

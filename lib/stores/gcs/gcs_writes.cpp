@@ -57,6 +57,8 @@ StoreCapabilities GcsStore::Capabilities() const {
   // The firebase emulator ignores ifGenerationMatch: the library checks first there.
   caps.conditional_create = !settings_.emulator;
   caps.min_part_size = kMinPartSize;
+  // The emulator finalizes a resumable upload at its first chunk.
+  if (settings_.emulator) caps.max_parts = 1;
   return caps;
 }
 

@@ -79,6 +79,13 @@ class S3Upload : public StoreUpload {
         etags.push_back(it->second);
       }
     }
+    if (conditions_.if_none_match) {
+      // Ceph RGW ignores If-None-Match on CompleteMultipartUpload: look
+      // first, which leaves only the moment between the two for a race.
+      auto existing = store_->Stat(key_);
+      if (existing.ok()) return AlreadyExists("key '" + key_ + "' exists");
+      if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+    }
     S3Store::Call call;
     call.method = "POST";
     call.kind = RequestKind::kPut;
@@ -165,6 +172,12 @@ Result<ObjectInfo> S3Store::Copy(std::string_view source, const ReadConditions& 
                                  std::string_view destination, const WriteConditions& conditions) {
   auto info = Stat(source);
   if (!info.ok()) return info.status();
+  // The header below pins the copy on AWS; Ceph RGW ignores it, so the
+  // source's ETag is compared here too.
+  if (!source_pin.if_match.empty() && info->etag != source_pin.if_match) {
+    return ObjectChanged("key '" + std::string(source) + "' in bucket '" + bucket_ +
+                         "' changed since it was opened (ETag no longer matches)");
+  }
   if (info->size > kMaxCopySize) {
     return Unimplemented("CopyObject copies at most 5 GiB; " + std::string(source) + " is larger");
   }
