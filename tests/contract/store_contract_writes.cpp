@@ -148,10 +148,10 @@ void DeleteAndCopy(WriteChecker& c) {
       ObjectInfo other = *info;
       other.etag = "\"not-the-etag-objectfs-saw\"";
       if (!other.version.empty()) other.version = "1";
-      c.ExpectCode(
-          c.store().Copy(c.Key("source"), ReadConditions::PinnedTo(other), c.Key("copy2"), {})
-              .status(),
-          StatusCode::kObjectChanged, "a copy pinned to another version of the source");
+      c.ExpectCode(c.store()
+                       .Copy(c.Key("source"), ReadConditions::PinnedTo(other), c.Key("copy2"), {})
+                       .status(),
+                   StatusCode::kObjectChanged, "a copy pinned to another version of the source");
       c.Remove("copy");
     }
   }
