@@ -14,17 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "byte_format.hpp"
+
 namespace objectfs::cli {
 namespace {
-
-std::string FormatTime(std::chrono::system_clock::time_point t) {
-  const time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 Status WriteAll(int fd, const std::byte* data, size_t size) {
   while (size > 0) {

@@ -181,24 +181,9 @@ class Progress {
     std::cerr << (tty_ ? "\r\033[K" : "") << message << std::endl;
   }
 
-  // "[####    ]  42.0%  1.5 GiB / 3.6 GiB  95.3 MB/s  ETA 0:22  3/7 objects"
   std::string Line() {
     const uint64_t done = std::min(total_, std::max(done_bytes_, Moved() - base_));
-    const double rate = static_cast<double>(done) / std::max(seconds(), 1e-3);
-    char eta[32] = "--";
-    if (rate > 0 && done < total_) {
-      const auto s = static_cast<unsigned long long>(double(total_ - done) / rate);
-      std::snprintf(eta, sizeof(eta), "%llu:%02llu", s / 60, s % 60);
-    }
-    const double fraction = total_ ? double(done) / double(total_) : 1.0;
-    char line[256];
-    std::snprintf(line, sizeof(line), "%5.1f%%  %s / %s  %.1f MB/s  ETA %s  %zu/%zu objects",
-                  100 * fraction, FormatBytes(done).c_str(), FormatBytes(total_).c_str(),
-                  rate / 1e6, eta, done_objects_, objects_);
-    if (!tty_) return std::string("cp: ") + line;
-    std::string bar(30, ' ');
-    for (size_t i = 0; i < size_t(fraction * 30) && i < 30; ++i) bar[i] = '#';
-    return "\r[" + bar + "] " + line + "\033[K";
+    return ProgressLine({done, total_, done, seconds(), done_objects_, objects_}, "cp", tty_);
   }
 
   void Run() {

@@ -14,27 +14,10 @@
 namespace objectfs::cli {
 namespace {
 
-// "  42.0%  1.5 GiB / 3.6 GiB  95.3 MB/s  ETA 0:22  3/7 objects", as a bar
-// redrawn in place on a terminal, else a "warm: " line.
-std::string ProgressLine(const WarmProgress& p, bool tty) {
-  const uint64_t done = p.bytes_fetched + p.bytes_cached;
-  const double seconds = std::max(p.seconds, 1e-3);
-  const double rate = static_cast<double>(p.bytes_fetched) / seconds;
-  char eta[32] = "--";
-  if (rate > 0 && done < p.total_bytes) {
-    const uint64_t s = static_cast<uint64_t>(static_cast<double>(p.total_bytes - done) / rate);
-    std::snprintf(eta, sizeof(eta), "%llu:%02llu", static_cast<unsigned long long>(s / 60),
-                  static_cast<unsigned long long>(s % 60));
-  }
-  const double fraction = p.total_bytes ? double(done) / double(p.total_bytes) : 1.0;
-  char line[256];
-  std::snprintf(line, sizeof(line), "%5.1f%%  %s / %s  %.1f MB/s  ETA %s  %zu/%zu objects",
-                100 * fraction, FormatBytes(done).c_str(), FormatBytes(p.total_bytes).c_str(),
-                rate / 1e6, eta, p.objects_done, p.objects);
-  if (!tty) return std::string("warm: ") + line;
-  std::string bar(30, ' ');
-  for (size_t i = 0; i < size_t(fraction * 30) && i < 30; ++i) bar[i] = '#';
-  return "\r[" + bar + "] " + line + "\033[K";
+std::string WarmLine(const WarmProgress& p, bool tty) {
+  return ProgressLine({p.bytes_fetched + p.bytes_cached, p.total_bytes, p.bytes_fetched, p.seconds,
+                       p.objects_done, p.objects},
+                      "warm", tty);
 }
 
 }  // namespace
@@ -74,9 +57,9 @@ int RunWarm(Client& client, const WarmArgs& args) {
     options.progress_interval = tty ? std::chrono::milliseconds(200) : std::chrono::seconds(5);
     options.progress = [tty](const WarmProgress& p) {
       if (!p.done) {
-        std::cerr << ProgressLine(p, tty) << (tty ? "" : "\n") << std::flush;
+        std::cerr << WarmLine(p, tty) << (tty ? "" : "\n") << std::flush;
       } else if (tty) {
-        std::cerr << ProgressLine(p, tty) << std::endl;
+        std::cerr << WarmLine(p, tty) << std::endl;
       }
       return true;
     };

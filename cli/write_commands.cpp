@@ -6,21 +6,13 @@
 #include <thread>
 #include <vector>
 
+#include "byte_format.hpp"
 #include "commands.hpp"
 
 namespace objectfs::cli {
 namespace {
 
 constexpr int kParallelDeletes = 8;
-
-std::string FormatTime(std::chrono::system_clock::time_point t) {
-  const time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 Result<std::vector<std::string>> KeysUnder(Client& client, std::string prefix_uri) {
   OBJECTFS_ASSIGN_OR_RETURN(Uri uri, ParseUri(prefix_uri));
