@@ -95,10 +95,13 @@ Status ObjectWriter::SubmitPart() {
     std::lock_guard lock(mu_);
     ++in_flight_;
   }
-  core_->io_pool().Submit([this, buffer, number, offset, length] {
+  core_->io_pool().Submit([this, buffer, number, offset, length]() mutable {
     Status status =
         upload_->UploadPart(number, offset, std::span<const std::byte>(buffer->data(), length));
     if (status.ok()) Add(core_->stats().bytes_uploaded, length);
+    // Back to the budget before the part counts as done: a writer waiting
+    // for room, and Close, see the memory free.
+    buffer.reset();
     std::lock_guard lock(mu_);
     if (!status.ok() && part_error_.ok()) {
       part_error_ = status.WithContext(What() + ": part " + std::to_string(number));

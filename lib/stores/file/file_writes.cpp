@@ -24,7 +24,9 @@ std::string TemporaryNameFor(const std::string& path) {
   std::random_device random;
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  // At most 64 bytes of the name: a target near NAME_MAX still gets one.
+  const std::string base =
+      (slash == std::string::npos ? path : path.substr(slash + 1)).substr(0, 64);
   return dir + ".objectfs-" + std::to_string(random()) + "-" + base + ".part";
 }
 
