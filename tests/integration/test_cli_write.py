@@ -271,7 +271,10 @@ def test_large_upload_stays_within_the_memory_limit(objectfs, aws_env, s3, tmp_p
     result = subprocess.run(cmd, env=aws_env, capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr.decode()
     rss_mib = int(result.stderr.decode().split("maxrss_kib=")[-1].split()[0]) / 1024
-    assert rss_mib < 128 + 64, f"peak RSS {rss_mib:.0f} MiB with --memory-limit 128M"
+    # AddressSanitizer's shadow memory and quarantine add a few hundred MiB of
+    # their own; a writer holding the file (2 GiB) still fails either bound.
+    bound = 1024 if os.environ.get("OBJECTFS_SANITIZED") == "1" else 128 + 64
+    assert rss_mib < bound, f"peak RSS {rss_mib:.0f} MiB with --memory-limit 128M"
     remote = hashlib.sha256()
     for chunk in s3.get_object(Bucket=BUCKET, Key=key)["Body"].iter_chunks(8 * MIB):
         remote.update(chunk)
