@@ -72,6 +72,20 @@ class File {
   // as far as its budget allows. Never blocks and never fails. Thread-safe.
   void Prefetch(std::span<const ByteRange> ranges) const;
 
+  // Reads exactly these ranges, ranges[i] into outs[i] (outs[i].size() ==
+  // ranges[i].length): each straight from the store (or the disk cache), all
+  // in parallel on the Client's workers as part-sized pieces; nothing is read
+  // ahead or kept in the memory cache. For callers that know what they need
+  // (Python's safe_open slices, subset loads). Ranges must lie inside the
+  // object. Thread-safe.
+  Status ReadRanges(std::span<const ByteRange> ranges,
+                    std::span<const std::span<std::byte>> outs) const;
+
+  // Turns off the format-aware prefetch of this file (ReadOptions::
+  // prefetch_formats): for a caller that fetches exactly the ranges it wants,
+  // such as Python's safe_open. Fetches already started finish. Thread-safe.
+  void DisableFormatPrefetch() const;
+
   // With a disk cache (ClientOptions::cache_dir): stores the disk-cache blocks
   // overlapping `range` that are not there yet, one whole-block GET each, on
   // the calling thread (call from several threads for parallelism). Blocks

@@ -76,6 +76,9 @@ struct ReadOptions {
   // PRead of at least this many bytes bypasses the cache and downloads its parts
   // in parallel straight into the caller's buffer. 0 = part_size.
   uint64_t direct_read_threshold = 0;
+  // "auto": a file whose format says how it will be read (a .safetensors
+  // header) is prefetched in the order its loader consumes it; "off": never.
+  std::string prefetch_formats = "auto";
 };
 
 struct ClientOptions {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "objectfs/status.hpp"
+#include "objectfs/store.hpp"
 
 namespace objectfs {
 
@@ -87,6 +88,18 @@ Result<Header> ParseHeader(std::string_view json, uint64_t file_size);
 Result<Header> ReadHeader(const File& file);
 // Kept for callers written against the first API; `client` is not used.
 Result<Header> ReadHeader(Client& client, const File& file);
+
+// The planner's ranges, for loaders that fetch exactly what they need (read
+// them with File::ReadRanges). Thread-safe (pure).
+//
+// The bytes of the box [start[d], stop[d]) of each dimension d of `tensor`,
+// absolute offsets in the object: one range per contiguous run, in offset
+// order (a box of whole rows is one range). Errors name the bad dimension.
+Result<std::vector<ByteRange>> BoxRanges(const Header& header, const TensorInfo& tensor,
+                                         const std::vector<uint64_t>& start,
+                                         const std::vector<uint64_t>& stop);
+// Sorted by offset; ranges that overlap or lie at most `max_gap` bytes apart merged.
+std::vector<ByteRange> CoalesceRanges(std::vector<ByteRange> ranges, uint64_t max_gap);
 
 }  // namespace safetensors
 }  // namespace objectfs

@@ -34,7 +34,10 @@ namespace objectfs {
   X(disk_bytes_written, Counter, "bytes written to the disk cache")                               \
   X(disk_corrupt_blocks, Counter, "disk cache blocks that failed their checksum (fetched again)") \
   X(disk_bytes_verified, Counter, "disk cache bytes whose checksums were computed")               \
-  X(disk_write_failures, Counter, "disk cache blocks that could not be stored (no room, errors)")
+  X(disk_write_failures, Counter, "disk cache blocks that could not be stored (no room, errors)") \
+  X(prefetch_plans, Counter,                                                                      \
+    "files prefetched in their format's read order (safetensors headers)")                        \
+  X(prefetch_bytes, Counter, "bytes those format plans fetched ahead of the reader")
 
 // Counters since the Client was created (Client::Stats()).
 struct ClientStats {

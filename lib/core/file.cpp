@@ -74,6 +74,34 @@ Result<File::WarmResult> File::WarmDiskCache(ByteRange range) const {
   return WarmResult{counts->bytes_fetched, counts->bytes_cached};
 }
 
+Status File::ReadRanges(std::span<const ByteRange> ranges,
+                        std::span<const std::span<std::byte>> outs) const {
+  if (outs.size() != ranges.size()) {
+    return InvalidArgument(uri_.ToString() + ": " + std::to_string(ranges.size()) + " ranges but " +
+                           std::to_string(outs.size()) + " buffers");
+  }
+  uint64_t total = 0;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    const ByteRange& range = ranges[i];
+    if (range.offset > info_.size || range.length > info_.size - range.offset) {
+      return OutOfRange(uri_.ToString() + ": range [" + std::to_string(range.offset) + ", " +
+                        std::to_string(range.end()) + ") is not inside the object (" +
+                        std::to_string(info_.size) + " bytes)");
+    }
+    if (outs[i].size() != range.length) {
+      return InvalidArgument(uri_.ToString() + ": a buffer of " + std::to_string(outs[i].size()) +
+                             " bytes for a range of " + std::to_string(range.length));
+    }
+    total += range.length;
+  }
+  Status status = reader_->ReadRanges(ranges, outs);
+  if (!status.ok()) return status.WithContext(uri_.ToString());
+  internal::Add(core_->stats().bytes_served, total);
+  return Status::Ok();
+}
+
+void File::DisableFormatPrefetch() const { reader_->DisablePlan(); }
+
 void File::Prefetch(std::span<const ByteRange> ranges) const {
   for (const ByteRange& range : ranges) reader_->Prefetch(range);
 }

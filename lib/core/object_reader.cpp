@@ -50,7 +50,9 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
       max_window_(std::max<uint64_t>(
           block_size_,
           std::min({core_->options().read.max_readahead, cache_.budget() / 2,
-                    part_size_ * std::max(1, core_->options().read.max_parallel_requests)}))) {}
+                    part_size_ * std::max(1, core_->options().read.max_parallel_requests)}))) {
+  if (PlanWanted(core_->options().read, target_->key)) plan_state_.store(kArmed);
+}
 
 bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_from,
                                uint64_t* ra_to) {
@@ -155,15 +157,22 @@ Result<size_t> ObjectReader::ReadDirect(uint64_t offset, std::span<std::byte> ou
 Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t offset,
                                                                        uint64_t length) {
   using Blocks = std::vector<std::shared_ptr<Fetch>>;
-  if (length >= direct_threshold_) return Blocks{};
+  const auto plan = Plan();
+  if (length >= direct_threshold_) {
+    if (plan) PlanRead(*plan, offset, length, /*direct=*/true);
+    return Blocks{};
+  }
   const uint64_t end = offset + length;
   uint64_t ra_from = 0, ra_to = 0;
   const bool sequential = TrackStream(offset, length, &ra_from, &ra_to);
+  // In a planned data region the plan is the readahead: reads go through the
+  // cache, where its chunks arrive, and blocks read leave it.
+  const bool planned = plan && plan->Covers(offset);
 
   const uint64_t first_block = offset / block_size_;
   const uint64_t last_block = (end - 1) / block_size_;
   StatsCounters& stats = core_->stats();
-  if (!sequential) {
+  if (!sequential && !planned) {
     bool any_cached = false;
     for (uint64_t b = first_block; b <= last_block && !any_cached; ++b) {
       any_cached = cache_.Contains(object_id_, b);
@@ -181,7 +190,9 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   Blocks demand;
   for (uint64_t b = first_block; b <= last_block;) {
     // Blocks the reader has fully passed leave the cache.
-    const bool passed = sequential && (b + 1) * block_size_ <= end;
+    // In a plan, a block shared by two tensors waits for the reader of the other.
+    const bool passed = (sequential || planned) && (b + 1) * block_size_ <= end &&
+                        !(planned && plan->SharedBlock(b));
     auto found = cache_.Lookup(object_id_, b,
                                passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
@@ -201,7 +212,10 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
     demand.push_back(std::move(fetch));
     b = run_end;
   }
-  if (sequential && ra_to > ra_from) {
+  if (planned) PlanRead(*plan, offset, length, /*direct=*/false);
+  // A header read of a file that may get a plan leaves the readahead to it.
+  const bool header_read = offset == 0 && plan_state_.load(std::memory_order_relaxed) == kArmed;
+  if (sequential && ra_to > ra_from && !planned && !header_read) {
     const uint64_t reached = IssueSpeculative(ra_from, ra_to);
     if (reached < ra_to) {
       std::lock_guard lock(streams_mu_);
@@ -243,6 +257,9 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   for (const Slice& slice : SlicesOf(offset, out.size(), blocks)) {
     next = std::copy(slice.bytes.begin(), slice.bytes.end(), next);
   }
+  // Only a cached read at 0 (a header read) starts a plan: a direct read of
+  // the whole object needs none.
+  if (offset == 0 && plan_state_.load(std::memory_order_relaxed) == kArmed) MaybeStartPlan(out);
   return out.size();
 }
 
@@ -259,6 +276,12 @@ Result<PinnedBytes> ObjectReader::ReadPinned(uint64_t offset, uint64_t length) {
   for (const Slice& slice : SlicesOf(offset, length, blocks)) {
     pinned.slices_.push_back(slice.bytes);
     pinned.owners_.push_back(std::move(blocks[slice.block]));
+  }
+  if (offset == 0 && plan_state_.load(std::memory_order_relaxed) == kArmed) {
+    std::vector<std::byte> first;
+    first.reserve(length);
+    for (const auto& slice : pinned.slices_) first.insert(first.end(), slice.begin(), slice.end());
+    MaybeStartPlan(first);
   }
   return pinned;
 }

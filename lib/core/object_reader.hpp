@@ -5,6 +5,7 @@
 // straight into the caller's buffer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -15,11 +16,17 @@
 #include "cache/block_cache.hpp"
 #include "core/disk_tier.hpp"
 #include "objectfs/file.hpp"
+#include "objectfs/options.hpp"
 #include "objectfs/store.hpp"
+#include "prefetch/prefetch_plan.hpp"
 
 namespace objectfs::internal {
 
 class ClientCore;
+
+// Whether a file of `key` gets the format-aware prefetch (prefetch_formats=auto
+// and a format the planner knows: .safetensors).
+bool PlanWanted(const ReadOptions& options, std::string_view key);
 
 class ObjectReader {
  public:
@@ -33,6 +40,13 @@ class ObjectReader {
 
   // Starts fetching [range) into the cache within the budget. Never blocks. Thread-safe.
   void Prefetch(ByteRange range);
+
+  // Exactly `ranges`, each into its buffer, in parallel pieces (File::ReadRanges).
+  Status ReadRanges(std::span<const ByteRange> ranges, std::span<const std::span<std::byte>> outs);
+
+  // Turns the format-aware prefetch of this file off (its caller plans its
+  // own reads); fetches already started finish. Thread-safe.
+  void DisablePlan();
 
   // Fills the disk cache with the blocks overlapping `range`, on this thread.
   // InvalidArgument without a disk cache. Thread-safe.
@@ -84,6 +98,26 @@ class ObjectReader {
     void Run(Fetch& fetch) const;
   };
 
+  // Format-aware prefetch (object_reader_plan.cpp): a read at offset 0 of a
+  // .safetensors file parses its header from the bytes read and starts a
+  // PrefetchPlan; later reads in the data region move it along.
+  enum PlanState : int { kNoPlan, kArmed, kStarting, kPlanned };
+  // The plan, or null. Thread-safe.
+  std::shared_ptr<prefetch::PrefetchPlan> Plan() const;
+  // After a read at offset 0: `first` holds its bytes. Never fails: a header
+  // that does not parse just means no plan.
+  void MaybeStartPlan(std::span<const std::byte> first);
+  // Tells the plan about a read and starts what it wants fetched.
+  void PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length, bool direct);
+  // Starts the chunks `plan` wants, as speculative fetches on the io pool;
+  // each one's completion pumps again. Static: pool tasks outlive the reader.
+  static void PumpPlan(ClientCore& core, const std::shared_ptr<const Target>& target,
+                       const std::shared_ptr<prefetch::PrefetchPlan>& plan);
+  static prefetch::IssueResult IssueChunk(ClientCore& core,
+                                          const std::shared_ptr<const Target>& target,
+                                          const std::shared_ptr<prefetch::PrefetchPlan>& plan,
+                                          ByteRange chunk);
+
   std::shared_ptr<ClientCore> core_;
   std::shared_ptr<const Target> target_;
   const ObjectInfo& info_;
@@ -93,6 +127,9 @@ class ObjectReader {
   const uint64_t part_size_;  // a multiple of block_size_
   const uint64_t direct_threshold_;
   const uint64_t max_window_;
+
+  std::atomic<int> plan_state_{kNoPlan};
+  std::shared_ptr<prefetch::PrefetchPlan> plan_;  // set once, before plan_state_ = kPlanned
 
   std::mutex streams_mu_;
   std::vector<Stream> streams_;

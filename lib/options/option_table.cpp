@@ -215,6 +215,14 @@ const OptionInfo kOptions[] = {
      .env = {"OBJECTFS_DIRECT_READ_THRESHOLD"},
      .zero_means = "part_size",
      .field = OBJECTFS_FIELD(read.direct_read_threshold)},
+    {.name = "prefetch_formats",
+     .type = T::kString,
+     .group = kRead,
+     .help = "auto: once a .safetensors header is read, prefetch its tensors in the order loaders "
+             "read them (by name), within memory_limit; off: plain readahead only",
+     .env = {"OBJECTFS_PREFETCH_FORMATS"},
+     .value_name = "auto|off",
+     .field = OBJECTFS_FIELD(read.prefetch_formats)},
 
     {.name = "max_attempts",
      .type = T::kInt,

@@ -24,6 +24,10 @@ Status CheckRead(const ReadOptions& r) {
   if (r.memory_limit != 0 && r.memory_limit < 2 * r.part_size) {
     return InvalidArgument("memory_limit must be at least twice part_size" + Got(r.memory_limit));
   }
+  if (r.prefetch_formats != "auto" && r.prefetch_formats != "off") {
+    return InvalidArgument("prefetch_formats must be auto or off (got '" + r.prefetch_formats +
+                           "')");
+  }
   return Status::Ok();
 }
 

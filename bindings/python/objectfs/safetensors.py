@@ -7,6 +7,11 @@ strictly: any malformed header is a ValueError naming what is wrong), then the
 whole data region with one parallel read, GIL released, into ONE buffer.
 Tensors are zero-copy views of that buffer (numpy views / torch.frombuffer),
 which stays alive as long as any of them does.
+
+Subsets fetch only their bytes: load_file(uri, tensors=[...]) and safe_open's
+get_tensor / get_slice ask the library's planner for the exact ranges
+(coalesced when gaps are small) and read them in parallel (read_ranges). These
+files turn the library's format-aware prefetch off: they know what they read.
 """
 
 import concurrent.futures
@@ -21,6 +26,11 @@ from ._writer import save_file
 __all__ = ["safe_open", "load_file", "save_file", "load_model"]
 
 _FRAMEWORKS = {"pt": "pt", "torch": "pt", "np": "np", "numpy": "np"}
+
+# Ranges closer than this are fetched as one: the gap costs less than a request.
+_MAX_GAP = 64 << 10
+# Where each piece starts in a shared buffer: aligned for every dtype.
+_ALIGN = 64
 
 # One tensor of a header; begin/end are offsets within the data region.
 _Spec = namedtuple("_Spec", "name dtype shape begin end")
@@ -113,6 +123,54 @@ def _client_for(client):
     return client if client is not None else default_client()
 
 
+def _open_exact(client, uri):
+    """Opens `uri` for exact reads: no format-aware prefetch behind them."""
+    file = _client_for(client).open(uri)
+    _objectfs.disable_format_prefetch(file._native)
+    return file
+
+
+def _read_pieces(file, pieces):
+    """Reads pieces [(offset, length)] into one new uint8 buffer, in parallel;
+    returns it and where each piece starts in it (aligned to _ALIGN)."""
+    import numpy
+
+    at, total = [], 0
+    for _, length in pieces:
+        total = -(-total // _ALIGN) * _ALIGN
+        at.append(total)
+        total += length
+    buffer = numpy.empty(total, dtype=numpy.uint8)
+    if pieces:
+        _objectfs.read_ranges(file._native, [tuple(p) for p in pieces], buffer, at)
+    return buffer, at
+
+
+def _load_subset(file, data_offset, specs, names, framework):
+    """The named tensors, as views of one buffer holding only their (coalesced) bytes."""
+    import bisect
+
+    wanted = []
+    for name in dict.fromkeys(names):
+        spec = specs.get(name)
+        if spec is None:
+            raise KeyError(f"{file.name} has no tensor {name!r}")
+        wanted.append(spec)
+    groups = _objectfs.coalesce_ranges(
+        [(data_offset + s.begin, s.end - s.begin) for s in wanted if s.end > s.begin], _MAX_GAP)
+    buffer, at = _read_pieces(file, groups)
+    starts = [offset for offset, _ in groups]
+    tensors = {}
+    for spec in wanted:
+        if spec.end == spec.begin:
+            tensors[spec.name] = _view(buffer, spec, spec.begin, framework)
+            continue
+        g = bisect.bisect_right(starts, data_offset + spec.begin) - 1
+        position = at[g] + (data_offset + spec.begin - starts[g])
+        tensors[spec.name] = _view(buffer, spec, spec.begin - position, framework)
+    return tensors
+
+
 def _load_open_file(file, framework, target):
     data_offset, data_size, specs, _ = _header(file)
     _check_dtypes(specs, framework)
@@ -120,18 +178,63 @@ def _load_open_file(file, framework, target):
     return _place({spec.name: _view(buffer, spec, 0, framework) for spec in specs}, target)
 
 
-def load_file(uri, device="cpu", *, framework="pt", client=None):
+def load_file(uri, device="cpu", *, framework="pt", client=None, tensors=None):
     """Every tensor of a safetensors object as {name: tensor} (torch, or numpy with
-    framework='np'). device='cuda' copies to the GPU when torch sees one."""
+    framework='np'), or only those named in `tensors` (e.g. one tensor-parallel
+    rank's): then only their bytes are fetched. device='cuda' copies to the GPU
+    when torch sees one."""
     framework = _framework(framework)
     target = _check_device(device, framework)
-    with _client_for(client).open(uri) as file:
-        return _load_open_file(file, framework, target)
+    with _open_exact(client, uri) as file:
+        if tensors is None:
+            return _load_open_file(file, framework, target)
+        data_offset, _, specs, _ = _header(file)
+        specs = {spec.name: spec for spec in specs}
+        names = [tensors] if isinstance(tensors, str) else list(tensors)
+        _check_dtypes([specs[n] for n in names if n in specs], framework)
+        return _place(_load_subset(file, data_offset, specs, names, framework), target)
+
+
+def _box_of(index, shape, name):
+    """A numpy-style index of a tensor of `shape` as the box to read, [lo, hi)
+    per dimension, and the index that picks the result out of that box; None
+    when the index is not made of ints, slices and one Ellipsis."""
+    index = index if isinstance(index, tuple) else (index,)
+    if sum(item is Ellipsis for item in index) > 1:
+        return None
+    if Ellipsis in index:
+        at = index.index(Ellipsis)
+        index = index[:at] + (slice(None),) * (len(shape) - len(index) + 1) + index[at + 1:]
+    if len(index) > len(shape):
+        raise IndexError(f"too many indices for {name!r}: {len(index)} for {len(shape)} dimensions")
+    lo, hi, post = [], [], []
+    for d, size in enumerate(shape):
+        item = index[d] if d < len(index) else slice(None)
+        if isinstance(item, bool) or not isinstance(item, (int, slice)):
+            return None
+        if isinstance(item, int):
+            i = item + size if item < 0 else item
+            if not 0 <= i < size:
+                raise IndexError(f"index {item} is out of range for dimension {d} of {name!r} "
+                                 f"(size {size})")
+            lo.append(i), hi.append(i + 1), post.append(0)
+            continue
+        picked = range(*item.indices(size))
+        if not picked:
+            lo.append(0), hi.append(0), post.append(slice(0, 0))
+            continue
+        first, last = min(picked), max(picked)
+        lo.append(first), hi.append(last + 1)
+        begin = picked[0] - first
+        end = picked[-1] - first + (1 if picked.step > 0 else -1)
+        post.append(slice(begin, None if end < 0 else end, picked.step))
+    return lo, hi, tuple(post)
 
 
 class _Slice:
     """safe_open(...).get_slice(name): shape and dtype without reading; indexing
-    reads only the rows of the first dimension it needs."""
+    (ints, slices with any step, an Ellipsis, over any dimensions) fetches only
+    the box of bytes it needs, its runs coalesced."""
 
     def __init__(self, owner, spec):
         self._owner = owner
@@ -145,27 +248,10 @@ class _Slice:
 
     def __getitem__(self, index):
         spec = self._spec
-        index = index if isinstance(index, tuple) else (index,)
-        first = index[0] if index else slice(None)
-        if not spec.shape or not isinstance(first, (slice, int)) or (
-                isinstance(first, slice) and first.step not in (None, 1)):
+        box = _box_of(index, spec.shape, spec.name)
+        if box is None:  # fancy indexing: the whole tensor, then numpy/torch rules
             return self._owner.get_tensor(spec.name)[index]
-        rows = spec.shape[0]
-        if isinstance(first, int):
-            row = first + rows if first < 0 else first
-            if not 0 <= row < rows:
-                raise IndexError(f"index {first} is out of range for dimension 0 of "
-                                 f"{spec.name!r} (size {rows})")
-            start, stop = row, row + 1
-        else:
-            start, stop, _ = first.indices(rows)
-            stop = max(start, stop)
-        row_bytes = (spec.end - spec.begin) // rows if rows else 0
-        part = _Spec(spec.name, spec.dtype, (stop - start,) + tuple(spec.shape[1:]),
-                     spec.begin + start * row_bytes, spec.begin + stop * row_bytes)
-        tensor = self._owner._read_spec(part)
-        rest = index[1:]
-        return tensor[(0 if isinstance(first, int) else slice(None),) + rest]
+        return self._owner._read_box(spec, *box)
 
 
 class safe_open:
@@ -180,7 +266,7 @@ class safe_open:
     def __init__(self, uri, framework="pt", device="cpu", *, client=None):
         self._framework = _framework(framework)
         self._target = _check_device(device, self._framework)
-        self._file = _client_for(client).open(uri)
+        self._file = _open_exact(client, uri)
         try:
             self._data_offset, _, specs, self._metadata = _header(self._file)
         except BaseException:
@@ -216,8 +302,54 @@ class safe_open:
     def _read_spec(self, spec):
         convert = _dtypes.numpy_dtype if self._framework == "np" else _dtypes.torch_dtype
         convert(spec.dtype, spec.name)
-        buffer = _read(self._file, self._data_offset + spec.begin, spec.end - spec.begin)
+        # Exactly the tensor's bytes: no readahead past them.
+        pieces = [(self._data_offset + spec.begin, spec.end - spec.begin)]
+        buffer, _ = _read_pieces(self._file, pieces if spec.end > spec.begin else [])
         tensor = _view(buffer, spec, spec.begin, self._framework)
+        return tensor if self._target is None else tensor.to(self._target)
+
+    def _read_box(self, spec, lo, hi, post):
+        """The box [lo, hi) of `spec`, indexed by `post`, as a new tensor; only
+        the box's runs are fetched (coalesced), into a buffer spanning them."""
+        import numpy
+
+        convert = _dtypes.numpy_dtype if self._framework == "np" else _dtypes.torch_dtype
+        dtype = convert(spec.dtype, spec.name)
+        size = _dtypes.SIZES[spec.dtype]
+        shape = tuple(h - l for l, h in zip(lo, hi))
+        if any(n == 0 for n in shape) or not spec.shape:
+            if not spec.shape:
+                return self._read_spec(spec)[post]
+            empty = numpy.empty(shape, dtype=dtype) if self._framework == "np" else None
+            if empty is None:
+                import torch
+
+                empty = torch.empty(shape, dtype=dtype)
+            return empty[post]
+        base = self._data_offset + spec.begin
+        runs = _objectfs.box_ranges(list(spec.shape), spec.dtype, base, lo, hi)
+        pieces = _objectfs.coalesce_ranges(runs, _MAX_GAP)
+        first = pieces[0][0]
+        span = pieces[-1][0] + pieces[-1][1] - first
+        # One buffer over the box's whole span; only the pieces are fetched
+        # (the gaps are never touched, so they cost no memory).
+        buffer = numpy.empty(span + _ALIGN, dtype=numpy.uint8)
+        shift = (-buffer.ctypes.data) % _ALIGN
+        _objectfs.read_ranges(self._file._native, [tuple(p) for p in pieces], buffer,
+                              [shift + offset - first for offset, _ in pieces])
+        strides = [size] * len(spec.shape)
+        for d in range(len(spec.shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * spec.shape[d + 1]
+        if self._framework == "np":
+            view = numpy.ndarray(shape, dtype=dtype, buffer=buffer, offset=shift,
+                                 strides=strides)
+            tensor = numpy.array(view[post])  # a copy, 0-d for all-int indexes
+        else:
+            import torch
+
+            flat = torch.frombuffer(buffer, dtype=dtype, count=span // size, offset=shift)
+            view = flat.as_strided(shape, [s // size for s in strides])
+            tensor = view[post].clone()
         return tensor if self._target is None else tensor.to(self._target)
 
     def get_tensor(self, name):

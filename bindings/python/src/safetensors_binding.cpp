@@ -1,5 +1,7 @@
 // objectfs._objectfs.read_safetensors_header: the validated header of an open
-// file (objectfs/safetensors.py turns it into tensors).
+// file (objectfs/safetensors.py turns it into tensors), and the planner's
+// exact reads: box ranges, coalescing and read_ranges for safe_open slices
+// and subset loads.
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
@@ -25,6 +27,51 @@ py::dict ReadHeader(const OpenFile& f) {
                   "tensors"_a = tensors, "metadata"_a = header.metadata);
 }
 
+using RangeList = std::vector<std::pair<uint64_t, uint64_t>>;  // (offset, length)
+
+RangeList ToPairs(const std::vector<ByteRange>& ranges) {
+  RangeList pairs;
+  for (const ByteRange& r : ranges) pairs.emplace_back(r.offset, r.length);
+  return pairs;
+}
+
+std::vector<ByteRange> FromPairs(const RangeList& pairs) {
+  std::vector<ByteRange> ranges;
+  for (const auto& [offset, length] : pairs) ranges.push_back({offset, length});
+  return ranges;
+}
+
+RangeList BoxRanges(const std::vector<uint64_t>& shape, const std::string& dtype, uint64_t base,
+                    const std::vector<uint64_t>& start, const std::vector<uint64_t>& stop) {
+  safetensors::Header header;
+  header.data_offset = base;
+  safetensors::TensorInfo tensor;
+  tensor.dtype = Unwrap(safetensors::ParseDType(dtype));
+  tensor.shape = shape;
+  return ToPairs(Unwrap(safetensors::BoxRanges(header, tensor, start, stop)));
+}
+
+// Fills buffer[at[i] : at[i] + length_i] with range i, GIL released.
+void ReadRanges(const OpenFile& f, const RangeList& pairs, py::buffer buffer,
+                const std::vector<uint64_t>& at) {
+  py::buffer_info info = buffer.request(/*writable=*/true);
+  if (info.ndim != 1 || info.itemsize != 1 || info.strides[0] != 1) {
+    throw py::value_error("read_ranges needs a contiguous byte buffer");
+  }
+  if (at.size() != pairs.size()) throw py::value_error("read_ranges needs one position per range");
+  const std::vector<ByteRange> ranges = FromPairs(pairs);
+  std::span<std::byte> whole(static_cast<std::byte*>(info.ptr), static_cast<size_t>(info.size));
+  std::vector<std::span<std::byte>> outs;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    if (at[i] > whole.size() || ranges[i].length > whole.size() - at[i]) {
+      throw py::value_error("read_ranges: range " + std::to_string(i) + " does not fit the buffer");
+    }
+    outs.push_back(
+        whole.subspan(static_cast<size_t>(at[i]), static_cast<size_t>(ranges[i].length)));
+  }
+  Check(WithoutGil([&] { return f.file->ReadRanges(ranges, outs); }));
+}
+
 }  // namespace
 
 void RegisterSafetensors(py::module_& m) {
@@ -33,6 +80,25 @@ void RegisterSafetensors(py::module_& m) {
         "data_offset, data_size, metadata and tensors [(name, dtype, shape, begin, end)] in "
         "offset order; offsets are relative to the data region. Raises ValueError naming "
         "what is malformed.");
+  m.def("box_ranges", &BoxRanges, "shape"_a, "dtype"_a, "base"_a, "start"_a, "stop"_a,
+        "The (offset, length) byte ranges of the box [start, stop) of a C-order tensor whose "
+        "data starts at `base`: one per contiguous run, in offset order.");
+  m.def(
+      "coalesce_ranges",
+      [](const RangeList& pairs, uint64_t max_gap) {
+        return ToPairs(safetensors::CoalesceRanges(FromPairs(pairs), max_gap));
+      },
+      "ranges"_a, "max_gap"_a,
+      "(offset, length) ranges sorted, with overlapping ones and those at most max_gap bytes "
+      "apart merged.");
+  m.def("read_ranges", &ReadRanges, "file"_a, "ranges"_a, "buffer"_a, "at"_a,
+        "Reads exactly these (offset, length) ranges of the file, range i into "
+        "buffer[at[i]:], all in parallel (File::ReadRanges: no readahead, no caching).");
+  m.def(
+      "disable_format_prefetch", [](const OpenFile& f) { f.file->DisableFormatPrefetch(); },
+      "file"_a,
+      "Turns off the format-aware prefetch of this file: for loaders that read exactly what "
+      "they need.");
 }
 
 }  // namespace objectfs::python

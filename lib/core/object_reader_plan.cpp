@@ -1,0 +1,120 @@
+// The format-aware prefetch of an ObjectReader: the header of a .safetensors
+// file, read at offset 0 like any other bytes, becomes a PrefetchPlan whose
+// chunks are speculative fetches in the shared BlockCache (so within the one
+// memory budget, pinned like every read, counted as prefetch_bytes).
+#include <algorithm>
+#include <cstring>
+
+#include "core/client_core.hpp"
+#include "core/object_reader.hpp"
+#include "objectfs/safetensors.hpp"
+
+namespace objectfs::internal {
+namespace {
+
+bool EndsWith(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+bool PlanWanted(const ReadOptions& options, std::string_view key) {
+  return options.prefetch_formats == "auto" && EndsWith(key, ".safetensors");
+}
+
+std::shared_ptr<prefetch::PrefetchPlan> ObjectReader::Plan() const {
+  return plan_state_.load(std::memory_order_acquire) == kPlanned ? plan_ : nullptr;
+}
+
+void ObjectReader::DisablePlan() {
+  int armed = kArmed;
+  if (plan_state_.compare_exchange_strong(armed, kNoPlan)) return;
+  if (auto plan = Plan()) plan->Stop();
+}
+
+void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
+  int armed = kArmed;
+  if (!plan_state_.compare_exchange_strong(armed, kStarting)) return;
+  // Only the bytes at hand, and at most one more read for a long header.
+  auto length = safetensors::ParseHeaderLength(first, info_.size);
+  std::vector<std::byte> more;
+  if (length.ok() && 8 + *length > first.size()) {
+    more.resize(static_cast<size_t>(8 + *length));
+    std::memcpy(more.data(), first.data(), first.size());
+    auto n = Read(first.size(), std::span(more).subspan(first.size()));
+    if (!n.ok() || *n != more.size() - first.size()) length = n.status();
+    first = more;
+  }
+  Result<safetensors::Header> header =
+      length.ok() ? safetensors::ParseHeader(
+                        std::string_view(reinterpret_cast<const char*>(first.data()) + 8,
+                                         static_cast<size_t>(*length)),
+                        info_.size)
+                  : Result<safetensors::Header>(length.status());
+  if (!header.ok() || header->tensors.empty()) {
+    plan_state_.store(kNoPlan, std::memory_order_release);
+    return;
+  }
+  prefetch::PlanConfig config;
+  config.object_size = info_.size;
+  config.block_size = block_size_;
+  config.chunk_size = part_size_;
+  config.window = max_window_;
+  config.max_in_flight = std::max(1, core_->options().read.max_parallel_requests);
+  plan_ = std::make_shared<prefetch::PrefetchPlan>(std::move(*header), config);
+  plan_state_.store(kPlanned, std::memory_order_release);
+  Add(core_->stats().prefetch_plans);
+  PumpPlan(*core_, target_, plan_);
+}
+
+void ObjectReader::PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length,
+                            bool direct) {
+  plan.OnRead(offset, length, direct);
+  PumpPlan(*core_, target_, plan_);
+}
+
+void ObjectReader::PumpPlan(ClientCore& core, const std::shared_ptr<const Target>& target,
+                            const std::shared_ptr<prefetch::PrefetchPlan>& plan) {
+  plan->Pump([&](ByteRange chunk) { return IssueChunk(core, target, plan, chunk); });
+}
+
+prefetch::IssueResult ObjectReader::IssueChunk(ClientCore& core,
+                                               const std::shared_ptr<const Target>& target,
+                                               const std::shared_ptr<prefetch::PrefetchPlan>& plan,
+                                               ByteRange chunk) {
+  BlockCache& cache = *target->cache;
+  const uint64_t block_size = target->block_size;
+  prefetch::IssueResult result;
+  uint64_t block = chunk.offset / block_size;
+  const uint64_t end_block =
+      (std::min(chunk.end(), target->info.size) + block_size - 1) / block_size;
+  while (block < end_block) {
+    if (cache.Contains(target->object_id, block)) {
+      ++block;
+      continue;
+    }
+    const uint64_t first = block;
+    while (block < end_block && !cache.Contains(target->object_id, block)) ++block;
+    const uint64_t offset = first * block_size;
+    const uint64_t length = std::min(block * block_size, target->info.size) - offset;
+    auto fetch = cache.Register(target->object_id, first, block - first, offset, length,
+                                /*speculative=*/true);
+    if (fetch == nullptr) {
+      result.no_room = true;  // the reader's blocks come first; try again when it moves
+      return result;
+    }
+    Add(core.stats().prefetch_bytes, length);
+    ++result.started;
+    core.io_pool().Submit(
+        [&core, target, fetch, weak = std::weak_ptr<prefetch::PrefetchPlan>(plan)] {
+          target->Run(*fetch);
+          if (auto live = weak.lock()) {
+            live->OnFetchDone();
+            PumpPlan(core, target, live);
+          }
+        });
+  }
+  return result;
+}
+
+}  // namespace objectfs::internal

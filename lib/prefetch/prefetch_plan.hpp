@@ -1,0 +1,105 @@
+// PrefetchPlan: what to fetch ahead of a reader of a safetensors file. The
+// data region is one planned read in the order a loader consumes it (tensor
+// names first; the byte order once the reads say so), cut into part-sized,
+// block-aligned chunks. At most `window` bytes are fetched ahead of the tensor
+// being read and at most `max_in_flight` chunks are in flight, so the plan
+// stays inside the memory budget and leaves GETs to the reader.
+//
+// The plan decides; its owner (the ObjectReader) fetches: Pump hands it the
+// chunks to start, OnRead tells the plan where the reader is. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "objectfs/safetensors.hpp"
+#include "objectfs/store.hpp"
+#include "prefetch/tensor_ranges.hpp"
+
+namespace objectfs::internal::prefetch {
+
+struct PlanConfig {
+  uint64_t object_size = 0;
+  uint64_t block_size = 64 << 10;  // the cache's blocks: chunks are made of whole ones
+  uint64_t chunk_size = 8 << 20;   // part size: chunks never cross a multiple of it
+  uint64_t window = 128 << 20;     // bytes fetched ahead of the reader's tensor
+  int max_in_flight = 16;          // chunks being fetched at once
+};
+
+// What the owner did with a chunk handed to it.
+struct IssueResult {
+  int started = 0;       // fetches now in flight (each reported with OnFetchDone)
+  bool no_room = false;  // the budget refused: stop until the reader moves on
+};
+using IssueFn = std::function<IssueResult(ByteRange chunk)>;
+
+class PrefetchPlan {
+ public:
+  PrefetchPlan(safetensors::Header header, PlanConfig config);
+
+  // Starts chunks until the window or the in-flight limit is reached.
+  void Pump(const IssueFn& issue);
+  // A read of [offset, offset + length): moves the plan to the reader's
+  // tensor (and to the byte order when the reader follows it). `direct`: the
+  // read fetches its own bytes, so chunks inside it are skipped.
+  void OnRead(uint64_t offset, uint64_t length, bool direct);
+  // One fetch started by Pump finished (or failed).
+  void OnFetchDone();
+  // No more chunks, whoever pumps (the reader no longer wants the plan).
+  void Stop();
+
+  // Whether [offset, ...) is in the data region (the plan's business).
+  bool Covers(uint64_t offset) const { return offset >= header_.data_offset; }
+  // A block holding the end of one tensor and the start of another: the
+  // reader may come back for it later, so it is not dropped when passed.
+  bool SharedBlock(uint64_t block) const;
+
+  Order order() const;
+  const safetensors::Header& header() const { return header_; }
+
+ private:
+  struct Chunk {
+    ByteRange range;
+    bool issued = false;  // handed to the owner (or found present, or read directly)
+  };
+  // Where a reader of one order is: the last position that followed the
+  // order (`anchor`) and the last position seen (`recent`).
+  struct Track {
+    std::vector<size_t> order;     // tensor indexes in this order
+    std::vector<size_t> position;  // tensor index -> position in `order`
+    size_t anchor = SIZE_MAX;
+    size_t recent = SIZE_MAX;
+    // Whether `tensor` comes a few places after anchor or recent; moves both.
+    bool Follows(size_t tensor);
+  };
+
+  // The chunks of the current order from position `from` on.
+  void BuildLocked(size_t from);
+  // The offset-sorted index of the non-empty tensor holding byte `offset`.
+  size_t TensorAt(uint64_t offset) const;
+  Track& CurrentLocked() { return kind_ == Order::kName ? by_name_ : by_offset_; }
+
+  const safetensors::Header header_;
+  const PlanConfig config_;
+  std::vector<uint64_t> shared_blocks_;  // sorted
+  std::vector<uint64_t> starts_;         // absolute first byte of each tensor, offset order
+
+  mutable std::mutex mu_;
+  Order kind_ = Order::kName;
+  Track by_name_;
+  Track by_offset_;
+  std::vector<Chunk> chunks_;
+  std::vector<size_t> first_chunk_;  // position in the current order -> first chunk (or SIZE_MAX)
+  size_t cursor_ = 0;                // first chunk of the reader's tensor
+  int in_flight_ = 0;
+  bool stopped_ = false;
+  ByteRange last_direct_{};
+  size_t last_tensor_ = SIZE_MAX;
+  // The last tensor changes: which order each followed (+1 name, -1 bytes, 0 both or neither).
+  int votes_[8] = {};
+  size_t vote_at_ = 0;
+};
+
+}  // namespace objectfs::internal::prefetch

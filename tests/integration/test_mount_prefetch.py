@@ -1,0 +1,109 @@
+"""The format-aware prefetch through `objectfs mount` against a real Ceph RGW:
+tensors of a .safetensors file read in name order (not their byte order), with
+a memory budget smaller than the file, are byte-exact and come from the plan
+(the daemon's prefetch counters)."""
+
+import json
+import mmap
+import os
+import random
+import struct
+import subprocess
+
+import pytest
+
+from conftest import BUCKET
+from test_mount import mounter, put, unmount  # noqa: F401  (mounter is a fixture)
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/dev/fuse"), reason="no /dev/fuse")
+
+MIB = 1 << 20
+
+
+def write_model(path, count=40, seed=11):
+    """U8 tensors of odd sizes whose names are shuffled over the offsets;
+    returns the data offset and {name: (begin, end)} (absolute)."""
+    rng = random.Random(seed)
+    sizes = [rng.randrange(200_000, 700_000) for _ in range(count)]
+    names = [f"model.layers.{i:02d}.weight" for i in range(count)]
+    rng.shuffle(names)
+    header, offset = {"__metadata__": {"format": "pt"}}, 0
+    for name, size in zip(names, sizes):
+        header[name] = {"dtype": "U8", "shape": [size], "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text)
+        f.write(rng.randbytes(offset))
+    data_offset = 8 + len(text)
+    return data_offset, {n: (data_offset + b, data_offset + e)
+                         for n, (b, e) in ((n, header[n]["data_offsets"]) for n in names)}
+
+
+def stats_of(log):
+    line = [l for l in log.read_text().splitlines() if "stats:" in l][-1]
+    return {k: int(v) for k, v in (item.split("=") for item in line.split()[1:])}
+
+
+def delete(rgw, key):
+    subprocess.run(["/usr/bin/python3", rgw["RGW_FIXTURES_SCRIPT"], rgw["RGW_ENV_FILE"],
+                    "delete", BUCKET, key], capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def model(rgw, tmp_path):
+    src = tmp_path / "model.safetensors"
+    data_offset, tensors = write_model(src)
+    key = f"prefetch-{os.getpid()}/model.safetensors"
+    put(rgw, key, src)
+    yield key, src, tensors
+    delete(rgw, key)
+
+
+def read_by_name(path, tensors, use_mmap=False):
+    """Every tensor's bytes in name order, as safetensors loaders read them."""
+    out = {}
+    with open(path, "rb") as f:
+        f.read(4096)  # the header, as the loader parses it
+        if use_mmap:
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                for name in sorted(tensors):
+                    begin, end = tensors[name]
+                    out[name] = bytes(m[begin:end])
+        else:
+            for name in sorted(tensors):
+                begin, end = tensors[name]
+                out[name] = os.pread(f.fileno(), end - begin, begin)
+    return out
+
+
+@pytest.mark.parametrize("use_mmap", [False, True], ids=["pread", "mmap"])
+def test_name_order_reads_are_exact_and_prefetched(mounter, model, tmp_path, use_mmap):
+    key, src, tensors = model
+    expected = src.read_bytes()
+    # A budget of 8 MiB for a 17 MiB file: the plan runs ahead of the reader.
+    mnt, proc = mounter("--stats", "--part-size", "1M", "--memory-limit", "8M")
+    got = read_by_name(mnt / key, tensors, use_mmap)
+    for name, (begin, end) in tensors.items():
+        assert got[name] == expected[begin:end], name
+    unmount(mnt)
+    proc.wait(timeout=10)
+    stats = stats_of(tmp_path / "mount0.log")
+    data = len(expected) - min(b for b, _ in tensors.values())
+    assert stats["prefetch_plans"] == 1, stats
+    assert stats["prefetch_bytes"] >= 0.7 * data, stats
+    assert stats["bytes_downloaded"] <= 1.3 * len(expected), stats
+    assert stats["memory_peak"] <= 8 * MIB, stats
+
+
+def test_prefetch_formats_off_is_plain_readahead(mounter, model, tmp_path):
+    key, src, tensors = model
+    expected = src.read_bytes()
+    mnt, proc = mounter("--stats", "--prefetch-formats", "off")
+    got = read_by_name(mnt / key, tensors)
+    for name, (begin, end) in tensors.items():
+        assert got[name] == expected[begin:end], name
+    unmount(mnt)
+    proc.wait(timeout=10)
+    stats = stats_of(tmp_path / "mount0.log")
+    assert stats["prefetch_plans"] == 0 and stats["prefetch_bytes"] == 0, stats

@@ -1,0 +1,462 @@
+// The format planner: tensor ranges, the plan's order and window, and the
+// ObjectReader's use of it over an in-memory store.
+#include "prefetch/prefetch_plan.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/client_core.hpp"
+#include "core/file_factory.hpp"
+#include "objectfs/file.hpp"
+#include "objectfs/safetensors.hpp"
+#include "prefetch/tensor_ranges.hpp"
+#include "unit/memory_store.hpp"
+
+using namespace objectfs;
+using namespace objectfs::internal::prefetch;
+
+namespace {
+
+constexpr uint64_t kKiB = 1ull << 10;
+constexpr uint64_t kMiB = 1ull << 20;
+
+std::byte DataByte(uint64_t offset, int version) {
+  return std::byte(static_cast<uint8_t>((offset * 131 + offset / 977 + version * 29) & 0xff));
+}
+
+// A safetensors file of `count` U8 tensors of `tensor_size` bytes whose names
+// ("t000", ...) are shuffled over the offsets, so name order is not byte order.
+struct Model {
+  std::string bytes;
+  safetensors::Header header;
+};
+
+Model MakeModel(size_t count, uint64_t tensor_size, int version = 1, uint64_t seed = 7) {
+  std::vector<size_t> slot(count);
+  std::iota(slot.begin(), slot.end(), 0);
+  std::shuffle(slot.begin(), slot.end(), std::mt19937_64(seed));
+  std::string json = "{\"__metadata__\":{\"format\":\"pt\"}";
+  for (size_t i = 0; i < count; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "t%03zu", i);
+    // Odd sizes: tensors start inside cache blocks, as they do in real files.
+    const uint64_t begin = slot[i] * tensor_size;
+    json += ",\"" + std::string(name) + "\":{\"dtype\":\"U8\",\"shape\":[" +
+            std::to_string(tensor_size) + "],\"data_offsets\":[" + std::to_string(begin) + "," +
+            std::to_string(begin + tensor_size) + "]}";
+  }
+  json += "}";
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((json.size() >> (8 * i)) & 0xff);
+  bytes += json;
+  const uint64_t data_offset = bytes.size();
+  bytes.resize(data_offset + count * tensor_size);
+  for (uint64_t i = data_offset; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<char>(DataByte(i, version));
+  }
+  auto header = safetensors::ParseHeader(json, bytes.size());
+  REQUIRE(header.ok());
+  return {std::move(bytes), std::move(*header)};
+}
+
+// A MemoryStore that records the range of every read, in order.
+class RecordingMemoryStore : public testing::MemoryStore {
+ public:
+  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                      const ReadConditions& conditions) override {
+    {
+      std::lock_guard lock(mu_);
+      ranges_.push_back(range);
+    }
+    return MemoryStore::Read(key, range, out, conditions);
+  }
+  std::vector<ByteRange> Ranges() {
+    std::lock_guard lock(mu_);
+    return ranges_;
+  }
+  uint64_t BytesRead() {
+    uint64_t total = 0;
+    for (const auto& r : Ranges()) total += r.length;
+    return total;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<ByteRange> ranges_;
+};
+
+ReadOptions SmallReads(uint64_t memory_limit) {
+  ReadOptions read;
+  read.part_size = 256 * kKiB;
+  read.block_size = 64 * kKiB;
+  read.initial_readahead = 128 * kKiB;
+  read.max_readahead = 2 * kMiB;
+  read.memory_limit = memory_limit;
+  read.max_parallel_requests = 4;
+  return read;
+}
+
+struct Engine {
+  std::shared_ptr<internal::ClientCore> core;
+  std::shared_ptr<RecordingMemoryStore> store = std::make_shared<RecordingMemoryStore>();
+  std::string key = "model.safetensors";
+
+  explicit Engine(ReadOptions read) {
+    ClientOptions options;
+    options.read = read;
+    core = std::make_shared<internal::ClientCore>(
+        options, [](std::string_view) { return std::optional<std::string>(); });
+  }
+  std::shared_ptr<File> Open() {
+    auto info = store->Stat(key);
+    REQUIRE(info.ok());
+    return internal::FileFactory::Make(core, store, Uri{"s3", "bucket", key}, *info);
+  }
+};
+
+// Reads [offset, offset + length) in `piece`-byte reads, as a mount's kernel does.
+void ReadPieces(const File& file, uint64_t offset, uint64_t length, uint64_t piece,
+                const std::string& expected) {
+  std::vector<std::byte> buffer(piece);
+  for (uint64_t at = offset; at < offset + length; at += piece) {
+    const size_t n = static_cast<size_t>(std::min(piece, offset + length - at));
+    auto got = file.PRead(at, std::span(buffer).first(n));
+    REQUIRE(got.ok());
+    REQUIRE(*got == n);
+    REQUIRE(std::memcmp(buffer.data(), expected.data() + at, n) == 0);
+  }
+}
+
+std::vector<size_t> NameOrder(const safetensors::Header& header) {
+  return TensorOrder(header, Order::kName);
+}
+
+// Which tensor (offset-sorted index) holds `offset`.
+size_t TensorOf(const safetensors::Header& header, uint64_t offset) {
+  for (size_t i = 0; i < header.tensors.size(); ++i) {
+    const ByteRange r = TensorRange(header, i);
+    if (offset >= r.offset && offset < r.end()) return i;
+  }
+  return SIZE_MAX;
+}
+
+}  // namespace
+
+TEST_CASE("tensor ranges: name order, coalescing and boxes", "[prefetch]") {
+  const Model model = MakeModel(5, 100);
+  const auto names = NameOrder(model.header);
+  REQUIRE(names.size() == 5);
+  for (size_t i = 0; i < names.size(); ++i) {
+    CHECK(model.header.tensors[names[i]].name == "t00" + std::to_string(i));
+  }
+  const auto offsets = TensorOrder(model.header, Order::kOffset);
+  CHECK(offsets == std::vector<size_t>{0, 1, 2, 3, 4});
+
+  const auto merged = Coalesce({{100, 10}, {0, 10}, {15, 5}, {40, 1}, {105, 20}}, 5);
+  REQUIRE(merged.size() == 3);
+  CHECK(merged[0].offset == 0);
+  CHECK(merged[0].length == 20);
+  CHECK(merged[1].offset == 40);
+  CHECK(merged[2].offset == 100);
+  CHECK(merged[2].length == 25);
+
+  // A [4, 6, 8] tensor of 2-byte elements at 1000: rows 1..3, columns 2..4, all of dim 2.
+  auto box = BoxRanges({4, 6, 8}, 2, 1000, {1, 2, 0}, {3, 4, 8});
+  REQUIRE(box.ok());
+  REQUIRE(box->size() == 2);  // one run per index of dim 0: columns 2..4 x 8 are contiguous
+  CHECK((*box)[0].offset == 1000 + (1 * 48 + 2 * 8) * 2);
+  CHECK((*box)[0].length == 2 * 8 * 2);
+  CHECK((*box)[1].offset == 1000 + (2 * 48 + 2 * 8) * 2);
+  auto whole = BoxRanges({4, 6}, 4, 0, {0, 0}, {4, 6});
+  REQUIRE(whole.ok());
+  REQUIRE(whole->size() == 1);
+  CHECK((*whole)[0].length == 96);
+  auto column = BoxRanges({3, 5}, 1, 10, {0, 4}, {3, 5});
+  REQUIRE(column.ok());
+  CHECK(column->size() == 3);
+  CHECK((*column)[2].offset == 10 + 2 * 5 + 4);
+  CHECK(BoxRanges({4}, 1, 0, {2}, {2})->empty());
+  auto bad = BoxRanges({4, 6}, 1, 0, {0, 5}, {4, 7});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message().find("dimension 1 of size 6") != std::string::npos);
+}
+
+TEST_CASE("plan: chunks go out in name order, a window ahead of the reader", "[prefetch]") {
+  const uint64_t tensor = 100 * kKiB;  // not a multiple of the 64 KiB block
+  const Model model = MakeModel(32, tensor);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 256 * kKiB;
+  config.window = 1 * kMiB;
+  config.max_in_flight = 100;
+  PrefetchPlan plan(model.header, config);
+
+  std::vector<ByteRange> issued;
+  auto issue = [&](ByteRange chunk) {
+    issued.push_back(chunk);
+    return IssueResult{1, false};
+  };
+  plan.Pump(issue);
+  const auto names = NameOrder(model.header);
+  // The chunks cover the first tensors by name, in that order: the first
+  // chunk touching each tensor comes no earlier than that of the one before.
+  uint64_t total = 0;
+  for (const ByteRange& chunk : issued) {
+    CHECK(chunk.offset % config.block_size == 0);
+    CHECK(chunk.length <= config.chunk_size);
+    total += chunk.length;
+  }
+  // Walking the chunks in issue order walks the names in order: a chunk
+  // overlaps the current tensor, or the next one once the current is covered.
+  auto overlaps = [&](const ByteRange& chunk, size_t index) {
+    const ByteRange r = TensorRange(model.header, index);
+    return chunk.offset < r.end() && r.offset < chunk.end();
+  };
+  auto covered_by = [&](size_t index, size_t chunks) {
+    const ByteRange r = TensorRange(model.header, index);
+    uint64_t reach = r.offset;
+    for (bool grew = true; grew && reach < r.end();) {
+      grew = false;
+      for (size_t i = 0; i < chunks; ++i) {
+        if (issued[i].offset <= reach && issued[i].end() > reach) {
+          reach = issued[i].end();
+          grew = true;
+        }
+      }
+    }
+    return reach >= r.end();
+  };
+  size_t at = 0;
+  for (size_t i = 0; i < issued.size(); ++i) {
+    while (!overlaps(issued[i], names[at])) {
+      REQUIRE(covered_by(names[at], i));  // no tensor is skipped
+      ++at;
+      REQUIRE(at < names.size());
+    }
+  }
+  CHECK(at >= 4);  // 1 MiB of 100 KiB tensors, each rounded to blocks
+  CHECK(total <= config.window);
+  CHECK(total > config.window / 2);
+  const size_t first_batch = issued.size();
+  // Nothing more until the reader moves.
+  plan.Pump(issue);
+  CHECK(issued.size() == first_batch);
+
+  // The reader reaches the 4th tensor by name: the window slides that far.
+  const ByteRange fourth = TensorRange(model.header, names[3]);
+  for (size_t i = 0; i < 3; ++i) {
+    const ByteRange r = TensorRange(model.header, names[i]);
+    plan.OnRead(r.offset, 4096, false);
+  }
+  plan.OnRead(fourth.offset, 4096, false);
+  plan.Pump(issue);
+  REQUIRE(issued.size() > first_batch);
+  // The new chunks belong to tensors after the first ones by name.
+  for (size_t i = first_batch; i < issued.size(); ++i) {
+    const size_t holder = TensorOf(model.header, issued[i].offset + issued[i].length / 2);
+    const auto at = std::find(names.begin(), names.end(), holder) - names.begin();
+    CHECK(at >= 3);
+  }
+  CHECK(plan.order() == Order::kName);
+}
+
+TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetch]") {
+  const Model model = MakeModel(40, 64 * kKiB);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 256 * kKiB;
+  config.window = 512 * kKiB;
+  config.max_in_flight = 2;
+  PrefetchPlan plan(model.header, config);
+  std::vector<ByteRange> issued;
+  int in_flight = 0;
+  auto issue = [&](ByteRange chunk) {
+    issued.push_back(chunk);
+    ++in_flight;
+    return IssueResult{1, false};
+  };
+  plan.Pump(issue);
+  CHECK(in_flight == 2);  // the in-flight limit holds
+  // Sequential reads of the first 10 tensors by offset.
+  for (size_t i = 0; i < 10; ++i) {
+    const ByteRange r = TensorRange(model.header, i);
+    plan.OnRead(r.offset, r.length, false);
+    plan.OnFetchDone();
+    --in_flight;
+  }
+  CHECK(plan.order() == Order::kOffset);
+  issued.clear();
+  plan.Pump(issue);
+  REQUIRE_FALSE(issued.empty());
+  // Now ahead in the bytes, from the chunk of the reader's tensor on.
+  CHECK(issued[0].end() > TensorRange(model.header, 9).offset);
+  CHECK(issued[0].offset <= TensorRange(model.header, 10).offset);
+  for (size_t i = 1; i < issued.size(); ++i) CHECK(issued[i].offset == issued[i - 1].end());
+}
+
+TEST_CASE("prefetch: name-order reads are exact and mostly served by the plan", "[prefetch]") {
+  // 48 tensors of 200 KiB + 13 bytes (9.4 MiB) through a 4 MiB budget: the
+  // plan can only run ahead of the reader.
+  const uint64_t tensor = 200 * kKiB + 13;
+  const Model model = MakeModel(48, tensor);
+  Engine e(SmallReads(4 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+
+  ReadPieces(*file, 0, 64 * kKiB, 64 * kKiB, model.bytes);  // the header, as a mount reads it
+  auto stats = e.core->stats().Snapshot();
+  CHECK(stats.prefetch_plans == 1);
+  CHECK(stats.prefetch_bytes > 0);
+  CHECK(stats.prefetch_bytes <= 2 * kMiB);  // the window (max_readahead)
+
+  // Once the plan's first fetches are sent, they hold the first tensors by name.
+  const auto names = NameOrder(model.header);
+  // (Each fetch that completes starts the next: wait until all are sent.)
+  for (int i = 0; i < 500; ++i) {
+    const uint64_t planned = e.core->stats().Snapshot().prefetch_bytes;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (e.store->BytesRead() >= 64 * kKiB + planned &&
+        e.core->stats().Snapshot().prefetch_bytes == planned) {
+      break;
+    }
+  }
+  const auto ranges = e.store->Ranges();
+  auto fetched = [&](size_t index) {
+    const ByteRange r = TensorRange(model.header, index);
+    for (const ByteRange& range : ranges) {  // the header read's block may hold one
+      if (range.offset <= r.offset && range.end() > r.offset) return true;
+    }
+    return false;
+  };
+  CHECK(fetched(names[0]));
+  CHECK(fetched(names[1]));
+  CHECK(fetched(names[2]));
+  CHECK_FALSE(fetched(names.back()));  // the window is far smaller than the file
+
+  for (size_t index : names) {
+    const ByteRange r = TensorRange(model.header, index);
+    ReadPieces(*file, r.offset, r.length, 128 * kKiB, model.bytes);
+    // A loader works on each tensor: time for the plan's fetches (the store
+    // here answers at memory speed, faster than the io pool wakes up).
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stats = e.core->stats().Snapshot();
+  CHECK(stats.memory_peak <= 4 * kMiB);
+  // Nearly everything came from the plan, fetched about once.
+  CHECK(stats.prefetch_bytes >= model.bytes.size() * 8 / 10);
+  CHECK(e.store->BytesRead() <= model.bytes.size() * 12 / 10);
+  CHECK(stats.cache_hits > 4 * stats.cache_misses);
+}
+
+TEST_CASE("prefetch: with room for the whole file, byte-order reads are served too", "[prefetch]") {
+  const Model model = MakeModel(24, 100 * kKiB + 5);
+  Engine e(SmallReads(32 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+  ReadPieces(*file, 0, model.bytes.size(), 128 * kKiB, model.bytes);
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.prefetch_plans == 1);
+  CHECK(e.store->BytesRead() <= model.bytes.size() * 11 / 10);
+}
+
+TEST_CASE("prefetch: an invalid header means no plan and plain reads", "[prefetch]") {
+  Model model = MakeModel(40, 100 * kKiB);
+  model.bytes[8] = '[';  // the JSON no longer starts with '{'
+  Engine e(SmallReads(8 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+  ReadPieces(*file, 0, 64 * kKiB, 64 * kKiB, model.bytes);
+  const auto ranges_after_header = e.store->Ranges().size();
+  ReadPieces(*file, 3 * kMiB, 64 * kKiB, 64 * kKiB, model.bytes);  // far from the header
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.prefetch_plans == 0);
+  CHECK(stats.prefetch_bytes == 0);
+  // The random read after the header fetched only its own bytes.
+  const auto ranges = e.store->Ranges();
+  REQUIRE(ranges.size() == ranges_after_header + 1);
+  CHECK(ranges.back().offset == 3 * kMiB);
+  CHECK(ranges.back().length == 64 * kKiB);
+}
+
+TEST_CASE("prefetch: off, other names and DisableFormatPrefetch make no plan", "[prefetch]") {
+  const Model model = MakeModel(8, 100 * kKiB);
+  SECTION("prefetch_formats=off") {
+    ReadOptions read = SmallReads(8 * kMiB);
+    read.prefetch_formats = "off";
+    Engine e(read);
+    e.store->Put(e.key, model.bytes);
+    ReadPieces(*e.Open(), 0, 64 * kKiB, 64 * kKiB, model.bytes);
+    CHECK(e.core->stats().Snapshot().prefetch_plans == 0);
+  }
+  SECTION("not a .safetensors name") {
+    Engine e(SmallReads(8 * kMiB));
+    e.key = "model.bin";
+    e.store->Put(e.key, model.bytes);
+    ReadPieces(*e.Open(), 0, 64 * kKiB, 64 * kKiB, model.bytes);
+    CHECK(e.core->stats().Snapshot().prefetch_plans == 0);
+  }
+  SECTION("DisableFormatPrefetch") {
+    Engine e(SmallReads(8 * kMiB));
+    e.store->Put(e.key, model.bytes);
+    auto file = e.Open();
+    file->DisableFormatPrefetch();
+    ReadPieces(*file, 0, 64 * kKiB, 64 * kKiB, model.bytes);
+    CHECK(e.core->stats().Snapshot().prefetch_plans == 0);
+  }
+}
+
+TEST_CASE("prefetch: a header read longer than the first read costs one more read", "[prefetch]") {
+  const Model model = MakeModel(200, 1000);  // a header of about 14 KiB
+  Engine e(SmallReads(8 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+  ReadPieces(*file, 0, 4096, 4096, model.bytes);
+  CHECK(e.core->stats().Snapshot().prefetch_plans == 1);
+}
+
+TEST_CASE("prefetch: a replaced object fails reads, never mixes versions", "[prefetch]") {
+  const Model v1 = MakeModel(16, 100 * kKiB, 1, 7);
+  const Model v2 = MakeModel(16, 100 * kKiB, 2, 8);  // another layout and other bytes
+  Engine e(SmallReads(4 * kMiB));
+  e.store->Put(e.key, v1.bytes);
+  auto file = e.Open();
+  SECTION("before the header is read: the header read fails, no plan") {
+    e.store->Put(e.key, v2.bytes);
+    std::vector<std::byte> buffer(64 * kKiB);
+    auto n = file->PRead(0, buffer);
+    REQUIRE_FALSE(n.ok());
+    CHECK(n.status().code() == StatusCode::kObjectChanged);
+    CHECK(e.core->stats().Snapshot().prefetch_plans == 0);
+  }
+  SECTION("after: the plan is v1's, and what it has not fetched fails") {
+    ReadPieces(*file, 0, 64 * kKiB, 64 * kKiB, v1.bytes);
+    CHECK(e.core->stats().Snapshot().prefetch_plans == 1);
+    e.store->Put(e.key, v2.bytes);
+    // Every read returns v1's bytes or fails as changed; never v2's.
+    const auto names = NameOrder(v1.header);
+    int failures = 0;
+    std::vector<std::byte> buffer(128 * kKiB);
+    for (size_t index : names) {
+      const ByteRange r = TensorRange(v1.header, index);
+      for (uint64_t at = r.offset; at < r.end(); at += buffer.size()) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), r.end() - at));
+        auto n = file->PRead(at, std::span(buffer).first(want));
+        if (!n.ok()) {
+          CHECK(n.status().code() == StatusCode::kObjectChanged);
+          ++failures;
+          continue;
+        }
+        REQUIRE(std::memcmp(buffer.data(), v1.bytes.data() + at, want) == 0);
+      }
+    }
+    CHECK(failures > 0);  // the tail of the file was never fetched under v1
+  }
+}
