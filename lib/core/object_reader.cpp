@@ -159,8 +159,19 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   using Blocks = std::vector<std::shared_ptr<Fetch>>;
   const auto plan = Plan();
   if (length >= direct_threshold_) {
-    if (plan) PlanRead(*plan, offset, length, /*direct=*/true);
-    return Blocks{};
+    // A large read goes straight to the store, unless a plan has fetched (or
+    // is fetching) some of its bytes already: then they come from the cache.
+    bool any_planned = false;
+    if (plan && plan->Covers(offset)) {
+      for (uint64_t b = offset / block_size_; b * block_size_ < offset + length && !any_planned;
+           ++b) {
+        any_planned = cache_.Contains(object_id_, b);
+      }
+    }
+    if (!any_planned) {
+      if (plan) PlanRead(*plan, offset, length);
+      return Blocks{};
+    }
   }
   const uint64_t end = offset + length;
   uint64_t ra_from = 0, ra_to = 0;
@@ -185,14 +196,23 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
     }
   }
 
+  // In a plan, a block shared by two tensors leaves the cache once a read of
+  // each has touched it (the reader of the other one comes back for it).
+  std::vector<char> shared_done;
+  if (planned) {
+    shared_done.assign(last_block - first_block + 1, 0);
+    for (uint64_t b = first_block; b <= last_block; ++b) {
+      if (plan->SharedBlock(b)) shared_done[b - first_block] = plan->TouchShared(b) ? 1 : 2;
+    }
+  }
   // Find or register the fetch behind every block of the read.
   Blocks fetches(last_block - first_block + 1);
   Blocks demand;
   for (uint64_t b = first_block; b <= last_block;) {
     // Blocks the reader has fully passed leave the cache.
-    // In a plan, a block shared by two tensors waits for the reader of the other.
-    const bool passed = (sequential || planned) && (b + 1) * block_size_ <= end &&
-                        !(planned && plan->SharedBlock(b));
+    const char shared = planned ? shared_done[b - first_block] : 0;
+    const bool passed =
+        shared != 0 ? shared == 1 : (sequential || planned) && (b + 1) * block_size_ <= end;
     auto found = cache_.Lookup(object_id_, b,
                                passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
@@ -212,9 +232,11 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
     demand.push_back(std::move(fetch));
     b = run_end;
   }
-  if (planned) PlanRead(*plan, offset, length, /*direct=*/false);
-  // A header read of a file that may get a plan leaves the readahead to it.
-  const bool header_read = offset == 0 && plan_state_.load(std::memory_order_relaxed) == kArmed;
+  if (planned) PlanRead(*plan, offset, length);
+  // A header read of a format file leaves the readahead to the plan, or to
+  // the caller that turned the plan off because it reads exactly.
+  const int state = plan_state_.load(std::memory_order_relaxed);
+  const bool header_read = offset == 0 && (state == kArmed || state == kDisabled);
   if (sequential && ra_to > ra_from && !planned && !header_read) {
     const uint64_t reached = IssueSpeculative(ra_from, ra_to);
     if (reached < ra_to) {

@@ -101,14 +101,15 @@ class ObjectReader {
   // Format-aware prefetch (object_reader_plan.cpp): a read at offset 0 of a
   // .safetensors file parses its header from the bytes read and starts a
   // PrefetchPlan; later reads in the data region move it along.
-  enum PlanState : int { kNoPlan, kArmed, kStarting, kPlanned };
+  // kDisabled: DisableFormatPrefetch before a plan (the caller reads exactly).
+  enum PlanState : int { kNoPlan, kArmed, kStarting, kPlanned, kDisabled };
   // The plan, or null. Thread-safe.
   std::shared_ptr<prefetch::PrefetchPlan> Plan() const;
   // After a read at offset 0: `first` holds its bytes. Never fails: a header
   // that does not parse just means no plan.
   void MaybeStartPlan(std::span<const std::byte> first);
   // Tells the plan about a read and starts what it wants fetched.
-  void PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length, bool direct);
+  void PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length);
   // Starts the chunks `plan` wants, as speculative fetches on the io pool;
   // each one's completion pumps again. Static: pool tasks outlive the reader.
   static void PumpPlan(ClientCore& core, const std::shared_ptr<const Target>& target,

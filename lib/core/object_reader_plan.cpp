@@ -28,7 +28,7 @@ std::shared_ptr<prefetch::PrefetchPlan> ObjectReader::Plan() const {
 
 void ObjectReader::DisablePlan() {
   int armed = kArmed;
-  if (plan_state_.compare_exchange_strong(armed, kNoPlan)) return;
+  if (plan_state_.compare_exchange_strong(armed, kDisabled)) return;
   if (auto plan = Plan()) plan->Stop();
 }
 
@@ -67,9 +67,8 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   PumpPlan(*core_, target_, plan_);
 }
 
-void ObjectReader::PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length,
-                            bool direct) {
-  plan.OnRead(offset, length, direct);
+void ObjectReader::PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length) {
+  plan.OnRead(offset, length);
   PumpPlan(*core_, target_, plan_);
 }
 

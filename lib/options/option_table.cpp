@@ -218,10 +218,10 @@ const OptionInfo kOptions[] = {
     {.name = "prefetch_formats",
      .type = T::kString,
      .group = kRead,
-     .help = "auto: once a .safetensors header is read, prefetch its tensors in the order loaders "
-             "read them (by name), within memory_limit; off: plain readahead only",
+     .help = "auto or off. auto: once a .safetensors header is read, prefetch its tensors in the "
+             "order loaders read them (by name), within memory_limit; off: plain readahead only",
      .env = {"OBJECTFS_PREFETCH_FORMATS"},
-     .value_name = "auto|off",
+     .value_name = "MODE",
      .field = OBJECTFS_FIELD(read.prefetch_formats)},
 
     {.name = "max_attempts",

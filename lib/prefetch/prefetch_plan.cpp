@@ -13,15 +13,17 @@ constexpr int kSwitchMargin = 3;
 
 }  // namespace
 
-bool PrefetchPlan::Track::Follows(size_t tensor) {
+bool PrefetchPlan::Track::Follows(size_t tensor) const {
   const size_t at = position[tensor];
   auto near = [&](size_t from) {
     return from != SIZE_MAX && at > from && at <= from + kFollowSlack;
   };
-  const bool follows = near(anchor) || near(recent);
-  if (follows) anchor = at;
-  recent = at;
-  return follows;
+  return near(anchor) || near(recent);
+}
+
+void PrefetchPlan::Track::MoveTo(size_t tensor, bool follows) {
+  if (follows) anchor = position[tensor];
+  recent = position[tensor];
 }
 
 PrefetchPlan::PrefetchPlan(safetensors::Header header, PlanConfig config)
@@ -32,12 +34,24 @@ PrefetchPlan::PrefetchPlan(safetensors::Header header, PlanConfig config)
     if (tensor.byte_size() > 0 && begin % block != 0) shared_blocks_.push_back(begin / block);
   }
   std::sort(shared_blocks_.begin(), shared_blocks_.end());
+  shared_blocks_.erase(std::unique(shared_blocks_.begin(), shared_blocks_.end()),
+                       shared_blocks_.end());
   for (Track* track : {&by_name_, &by_offset_}) {
     track->order = TensorOrder(header_, track == &by_name_ ? Order::kName : Order::kOffset);
     track->position.assign(header_.tensors.size(), SIZE_MAX);
     for (size_t p = 0; p < track->order.size(); ++p) track->position[track->order[p]] = p;
   }
   for (size_t index : by_offset_.order) starts_.push_back(TensorRange(header_, index).offset);
+  // The tensors starting in each shared block, and the one running into it
+  // (none before the first: the header was read already).
+  for (uint64_t shared : shared_blocks_) {
+    const auto from = std::lower_bound(starts_.begin(), starts_.end(), shared * block);
+    const auto to = std::lower_bound(starts_.begin(), starts_.end(), (shared + 1) * block);
+    const bool runs_in =
+        from != starts_.begin() && (from == starts_.end() || *from > shared * block);
+    shared_need_.push_back(static_cast<int>(to - from) + (runs_in ? 1 : 0));
+  }
+  shared_touches_.assign(shared_blocks_.size(), 0);
   std::lock_guard lock(mu_);
   BuildLocked(0);
 }
@@ -64,7 +78,15 @@ void PrefetchPlan::BuildLocked(size_t from) {
     const uint64_t end = std::min(config_.object_size, (run_end + block - 1) / block * block);
     size_t t = p;  // the next tensor of the run whose first chunk is not known yet
     for (uint64_t at = begin; at < end;) {
-      const uint64_t cut = std::min(end, (at / chunk + 1) * chunk);
+      uint64_t cut = std::min(end, (at / chunk + 1) * chunk);
+      // A block shared by two tensors is a chunk of its own: the reader keeps
+      // it for the other tensor, and a fetch's buffer lives as long as any of
+      // its blocks does.
+      auto shared = std::lower_bound(shared_blocks_.begin(), shared_blocks_.end(), at / block);
+      if (shared != shared_blocks_.end()) {
+        const uint64_t shared_at = *shared * block;
+        cut = shared_at == at ? std::min(cut, at + block) : std::min(cut, shared_at);
+      }
       while (t < q && TensorRange(header_, track.order[t]).offset < cut) {
         first_chunk_[t++] = chunks_.size();
       }
@@ -90,29 +112,76 @@ void PrefetchPlan::Pump(const IssueFn& issue) {
     if (ahead > 0 && ahead + chunk.range.length > config_.window) break;
     ahead += chunk.range.length;
     if (chunk.issued) continue;
-    if (chunk.range.offset >= last_direct_.offset && chunk.range.end() <= last_direct_.end()) {
-      chunk.issued = true;  // that read fetched these bytes itself
-      continue;
+    bool no_room = false;
+    for (const ByteRange& piece : UnreadLocked(chunk.range)) {
+      const IssueResult result = issue(piece);
+      in_flight_ += result.started;
+      no_room = result.no_room;
+      if (no_room) break;
     }
-    const IssueResult result = issue(chunk.range);
-    in_flight_ += result.started;
-    if (result.no_room) break;
+    if (no_room) break;  // the rest of this chunk when the reader has made room
     chunk.issued = true;
   }
 }
 
-void PrefetchPlan::OnRead(uint64_t offset, uint64_t length, bool direct) {
+std::vector<ByteRange> PrefetchPlan::UnreadLocked(ByteRange chunk) const {
+  const uint64_t block = std::max<uint64_t>(1, config_.block_size);
+  std::vector<ByteRange> pieces;
+  uint64_t at = chunk.offset;
+  auto it = read_.upper_bound(at);
+  if (it != read_.begin()) --it;
+  for (; at < chunk.end(); ++it) {
+    const uint64_t gap_end = it == read_.end() ? chunk.end() : std::min(chunk.end(), it->first);
+    if (gap_end > at) {
+      const uint64_t from = at / block * block;
+      const uint64_t to = std::min(chunk.end(), (gap_end + block - 1) / block * block);
+      if (!pieces.empty() && pieces.back().end() >= from) {
+        pieces.back().length = to - pieces.back().offset;
+      } else {
+        pieces.push_back({from, to - from});
+      }
+    }
+    if (it == read_.end()) break;
+    at = std::max(at, it->second);
+  }
+  return pieces;
+}
+
+void PrefetchPlan::OnRead(uint64_t offset, uint64_t length) {
   if (length == 0 || offset + length <= header_.data_offset || starts_.empty()) return;
   std::lock_guard lock(mu_);
-  if (direct) last_direct_ = {offset, length};
-  // The tensor holding the read's last byte: the kernel's readahead around an
-  // mmap fault starts before the tensor touched, never far past it.
-  const size_t tensor = TensorAt(offset + length - 1);
+  // Record [offset, end), merged with the ranges it touches.
+  uint64_t begin = offset, end = offset + length;
+  auto it = read_.upper_bound(begin);
+  if (it != read_.begin() && std::prev(it)->second >= begin) --it;
+  while (it != read_.end() && it->first <= end) {
+    begin = std::min(begin, it->first);
+    end = std::max(end, it->second);
+    it = read_.erase(it);
+  }
+  read_.emplace(begin, end);
+  // Which tensor the reader is after: the kernel reads ahead of a read()
+  // past the tensor's end and around an mmap fault (half before it), so the
+  // tensors at the read's first, middle and last byte are the candidates; an
+  // order takes the first of them that follows it, else the last one.
+  const uint64_t first_byte = std::max(offset, header_.data_offset);
+  const size_t candidates[3] = {TensorAt(first_byte),
+                                TensorAt(first_byte + (offset + length - first_byte) / 2),
+                                TensorAt(offset + length - 1)};
+  auto pick = [&](const Track& track) {
+    for (size_t c : candidates) {
+      if (track.Follows(c)) return std::pair{c, true};
+    }
+    return std::pair{candidates[2], false};
+  };
+  const auto [name_tensor, by_name] = pick(by_name_);
+  const auto [offset_tensor, by_offset] = pick(by_offset_);
+  const size_t tensor = kind_ == Order::kName ? name_tensor : offset_tensor;
   if (tensor == last_tensor_) return;
   const bool first = last_tensor_ == SIZE_MAX;
   last_tensor_ = tensor;
-  const bool by_name = by_name_.Follows(tensor);
-  const bool by_offset = by_offset_.Follows(tensor);
+  by_name_.MoveTo(name_tensor, by_name);
+  by_offset_.MoveTo(offset_tensor, by_offset);
   if (!first) {
     votes_[vote_at_++ % std::size(votes_)] = by_name == by_offset ? 0 : by_name ? 1 : -1;
     int score = 0;  // > 0: the names explain more changes
@@ -123,7 +192,8 @@ void PrefetchPlan::OnRead(uint64_t offset, uint64_t length, bool direct) {
     if (better != kind_) {
       kind_ = better;
       std::fill(std::begin(votes_), std::end(votes_), 0);
-      BuildLocked(CurrentLocked().position[tensor]);
+      last_tensor_ = kind_ == Order::kName ? name_tensor : offset_tensor;
+      BuildLocked(CurrentLocked().position[last_tensor_]);
       return;
     }
   }
@@ -146,6 +216,14 @@ void PrefetchPlan::Stop() {
 
 bool PrefetchPlan::SharedBlock(uint64_t block) const {
   return std::binary_search(shared_blocks_.begin(), shared_blocks_.end(), block);
+}
+
+bool PrefetchPlan::TouchShared(uint64_t block) {
+  const auto it = std::lower_bound(shared_blocks_.begin(), shared_blocks_.end(), block);
+  if (it == shared_blocks_.end() || *it != block) return true;
+  const size_t i = static_cast<size_t>(it - shared_blocks_.begin());
+  std::lock_guard lock(mu_);
+  return ++shared_touches_[i] >= shared_need_[i];
 }
 
 Order PrefetchPlan::order() const {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -42,9 +43,10 @@ class PrefetchPlan {
   // Starts chunks until the window or the in-flight limit is reached.
   void Pump(const IssueFn& issue);
   // A read of [offset, offset + length): moves the plan to the reader's
-  // tensor (and to the byte order when the reader follows it). `direct`: the
-  // read fetches its own bytes, so chunks inside it are skipped.
-  void OnRead(uint64_t offset, uint64_t length, bool direct);
+  // tensor (and to the byte order when the reader follows it). Bytes read
+  // once are never fetched by the plan again: a mount's kernel reads ahead
+  // past a tensor into its neighbour and keeps those pages.
+  void OnRead(uint64_t offset, uint64_t length);
   // One fetch started by Pump finished (or failed).
   void OnFetchDone();
   // No more chunks, whoever pumps (the reader no longer wants the plan).
@@ -53,8 +55,12 @@ class PrefetchPlan {
   // Whether [offset, ...) is in the data region (the plan's business).
   bool Covers(uint64_t offset) const { return offset >= header_.data_offset; }
   // A block holding the end of one tensor and the start of another: the
-  // reader may come back for it later, so it is not dropped when passed.
+  // reader comes back for it with the other tensor, so it stays cached until
+  // a read of each tensor in it has touched it.
   bool SharedBlock(uint64_t block) const;
+  // A read touched shared `block`; returns whether every tensor in it has now
+  // been read there (the block may leave the cache).
+  bool TouchShared(uint64_t block);
 
   Order order() const;
   const safetensors::Header& header() const { return header_; }
@@ -71,19 +77,25 @@ class PrefetchPlan {
     std::vector<size_t> position;  // tensor index -> position in `order`
     size_t anchor = SIZE_MAX;
     size_t recent = SIZE_MAX;
-    // Whether `tensor` comes a few places after anchor or recent; moves both.
-    bool Follows(size_t tensor);
+    // Whether `tensor` comes a few places after anchor or recent.
+    bool Follows(size_t tensor) const;
+    // The reader is at `tensor` now (`follows`: as Follows said).
+    void MoveTo(size_t tensor, bool follows);
   };
 
   // The chunks of the current order from position `from` on.
   void BuildLocked(size_t from);
+  // The parts of `chunk` not read yet, widened to whole blocks.
+  std::vector<ByteRange> UnreadLocked(ByteRange chunk) const;
   // The offset-sorted index of the non-empty tensor holding byte `offset`.
   size_t TensorAt(uint64_t offset) const;
   Track& CurrentLocked() { return kind_ == Order::kName ? by_name_ : by_offset_; }
 
   const safetensors::Header header_;
   const PlanConfig config_;
-  std::vector<uint64_t> shared_blocks_;  // sorted
+  std::vector<uint64_t> shared_blocks_;  // sorted, unique
+  std::vector<int> shared_need_;         // tensors in each shared block
+  std::vector<int> shared_touches_;      // reads that touched it (under mu_)
   std::vector<uint64_t> starts_;         // absolute first byte of each tensor, offset order
 
   mutable std::mutex mu_;
@@ -95,7 +107,7 @@ class PrefetchPlan {
   size_t cursor_ = 0;                // first chunk of the reader's tensor
   int in_flight_ = 0;
   bool stopped_ = false;
-  ByteRange last_direct_{};
+  std::map<uint64_t, uint64_t> read_;  // bytes read so far: begin -> end, disjoint
   size_t last_tensor_ = SIZE_MAX;
   // The last tensor changes: which order each followed (+1 name, -1 bytes, 0 both or neither).
   int votes_[8] = {};

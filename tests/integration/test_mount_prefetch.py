@@ -42,7 +42,8 @@ def write_model(path, count=40, seed=11):
 
 def stats_of(log):
     line = [l for l in log.read_text().splitlines() if "stats:" in l][-1]
-    return {k: int(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    line = line[line.index("stats:") + len("stats:"):]  # log lines carry a time prefix
+    return {k: int(v) for k, v in (item.split("=") for item in line.split())}
 
 
 def delete(rgw, key):
@@ -91,8 +92,10 @@ def test_name_order_reads_are_exact_and_prefetched(mounter, model, tmp_path, use
     stats = stats_of(tmp_path / "mount0.log")
     data = len(expected) - min(b for b, _ in tensors.values())
     assert stats["prefetch_plans"] == 1, stats
-    assert stats["prefetch_bytes"] >= 0.7 * data, stats
-    assert stats["bytes_downloaded"] <= 1.3 * len(expected), stats
+    # Through mmap the kernel's read-around (1 MiB about each fault) brings a
+    # tensor's neighbours itself, so less is left for the plan.
+    assert stats["prefetch_bytes"] >= (0.5 if use_mmap else 0.7) * data, str(stats)
+    assert stats["bytes_downloaded"] <= 1.15 * len(expected), str(stats)
     assert stats["memory_peak"] <= 8 * MIB, stats
 
 

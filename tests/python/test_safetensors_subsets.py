@@ -54,7 +54,7 @@ def test_safe_open_half_the_tensors_fetches_only_their_bytes(fresh_client, put, 
     assert asked <= fetched <= 1.1 * asked, (fetched, asked)
 
 
-def test_load_file_subset_fetches_only_those_tensors(fresh_client, put, tmp_path):
+def test_load_file_subset_fetches_only_those_tensors(rgw, fresh_client, put, tmp_path):
     tensors, path = shuffled_model(tmp_path, seed=5)
     uri = put("m.safetensors", path.read_bytes())
     names = sorted(tensors)[1::3] + ["bias"]
@@ -65,8 +65,12 @@ def test_load_file_subset_fetches_only_those_tensors(fresh_client, put, tmp_path
     assert sorted(loaded) == sorted(names)
     for name in names:
         assert torch.equal(loaded[name], tensors[name]), name
-    header = 8 + int.from_bytes(path.read_bytes()[:8], "little")
-    assert asked <= fetched - header <= 1.1 * asked + header, (fetched, asked)
+    # What the header read costs (its first read is up to 256 KiB), on a client
+    # of its own (this one has those bytes cached now).
+    other = objectfs.Client(**client_options(rgw, part_size="1M"))
+    with st.safe_open(uri, client=other):
+        header = downloaded(other)
+    assert asked <= fetched - header <= 1.1 * asked, (fetched, header, asked)
     # numpy too, and an unknown name is a KeyError naming it.
     arrays = st.load_file(uri, framework="np", client=fresh_client, tensors=[names[0]])
     assert numpy.array_equal(arrays[names[0]], tensors[names[0]].numpy())
@@ -90,12 +94,15 @@ def test_get_slice_of_columns_fetches_the_columns(fresh_client, put, tmp_path):
         # Every kind of basic index gives what torch gives.
         for index in [(slice(2, 5),), 3, (-1, slice(2, 40)), (slice(None), 7),
                       (slice(None, None, 3), slice(10, 2000, 7)), (Ellipsis, 5),
-                      (slice(50, 10, -4), slice(None, 9)), (slice(8, 100),), (slice(5, 5),),
+                      (slice(8, 100),), (slice(5, 5),),
                       (2, -3)]:
             assert torch.equal(part[index], weight[index]), index
     with st.safe_open(uri, "np", client=fresh_client) as f:
         arr = f.get_slice("w")[10:12, ::1000]
         assert numpy.array_equal(arr, weight.numpy()[10:12, ::1000])
+        # numpy has negative steps (torch has none).
+        arr = f.get_slice("w")[50:10:-4, 9::-3]
+        assert numpy.array_equal(arr, weight.numpy()[50:10:-4, 9::-3])
         assert f.get_slice("w")[3, 4] == weight[3, 4].item()
 
 

@@ -253,9 +253,9 @@ TEST_CASE("plan: chunks go out in name order, a window ahead of the reader", "[p
   const ByteRange fourth = TensorRange(model.header, names[3]);
   for (size_t i = 0; i < 3; ++i) {
     const ByteRange r = TensorRange(model.header, names[i]);
-    plan.OnRead(r.offset, 4096, false);
+    plan.OnRead(r.offset, 4096);
   }
-  plan.OnRead(fourth.offset, 4096, false);
+  plan.OnRead(fourth.offset, 4096);
   plan.Pump(issue);
   REQUIRE(issued.size() > first_batch);
   // The new chunks belong to tensors after the first ones by name.
@@ -288,7 +288,7 @@ TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetc
   // Sequential reads of the first 10 tensors by offset.
   for (size_t i = 0; i < 10; ++i) {
     const ByteRange r = TensorRange(model.header, i);
-    plan.OnRead(r.offset, r.length, false);
+    plan.OnRead(r.offset, r.length);
     plan.OnFetchDone();
     --in_flight;
   }

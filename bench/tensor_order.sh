@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Tensor-order reads through a mount: a safetensors model whose names do not
+# follow their offsets (bench/tensor_order.py generate), served by nginx as
+# anonymous S3 and by a Ceph RGW. Per server and round, each through a FRESH
+# mount with the page cache dropped: `cat` of the file (the baseline), every
+# tensor in name order by pread and by numpy.memmap, the same pread with
+# --prefetch-formats off (plain readahead), and, once, the pread through s3fs.
+# Then safe_open of half the tensors straight from S3: bytes fetched / asked.
+#
+#   bench/tensor_order.sh [--size 1G] [--tensors 256] [--runs 2] [--skip-s3fs]
+#
+# Prints one row per measurement (seconds, GB/s, ratio to the same round's
+# cat) and saves them to bench/results/tensor_order.md. Needs root (FUSE,
+# drop_caches) and a build (build/objectfs, build/python). Everything lives in
+# one temp dir plus one under /dev/shm, removed on exit.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+PY=/usr/bin/python3
+SIZE=1G TENSORS=256 RUNS=2 SKIP_S3FS=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --size) SIZE=${2:?}; shift ;;
+        --tensors) TENSORS=${2:?}; shift ;;
+        --runs) RUNS=${2:?}; shift ;;
+        --skip-s3fs) SKIP_S3FS=1 ;;
+        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "tensor_order.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ $(id -u) -eq 0 ]] || exec sudo -E "$0" "$@"
+[[ -x $REPO/build/objectfs ]] || { echo "tensor_order.sh: build/objectfs is missing" >&2; exit 1; }
+((SKIP_S3FS)) || command -v s3fs >/dev/null || { echo "tensor_order.sh: no s3fs (apt-get install s3fs, or --skip-s3fs)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/objectfs-tensors.XXXXXX)
+DATA=$(mktemp -d /dev/shm/objectfs-tensors.XXXXXX)
+MNT=$WORK/mnt KEY=model.safetensors BUCKET=bench
+NGINX_PID="" MOUNT_PID="" RGW=0
+cleanup() {
+    set +e
+    mountpoint -q "$MNT" 2>/dev/null && { fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"; }
+    [[ -n $MOUNT_PID ]] && kill "$MOUNT_PID" 2>/dev/null
+    [[ -n $NGINX_PID ]] && kill "$NGINX_PID" 2>/dev/null
+    ((RGW)) && "$REPO/tests/servers/rgw.sh" stop "$WORK/rgw" >/dev/null 2>&1
+    wait 2>/dev/null
+    rm -rf "$WORK" "$DATA"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log() { echo "tensor_order.sh: $*" >&2; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY http_proxy https_proxy HTTP_PROXY HTTPS_PROXY
+export NO_PROXY=127.0.0.1,localhost AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null \
+    AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
+
+# ------------------------------------------------------------------ data and servers
+mkdir -p "$DATA/www/$BUCKET" "$MNT"
+log "generating a $SIZE model of $TENSORS tensors (names shuffled over offsets)"
+$PY "$REPO/bench/tensor_order.py" generate "$DATA/www/$BUCKET/$KEY" --size "$SIZE" --tensors "$TENSORS" >&2
+MODEL_BYTES=$(stat -c %s "$DATA/www/$BUCKET/$KEY")
+WANT_HASH=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www/$BUCKET/$KEY" --hash | $PY -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
+
+# shellcheck source=bench/nginx_s3.sh
+. "$REPO/bench/nginx_s3.sh"
+PORT=$($PY "$REPO/bench/bench_util.py" free-port)
+nginx_s3_conf "$WORK/nginx" "$DATA/www" "$PORT" "$BUCKET" off
+$PY "$REPO/bench/bench_util.py" list-xml "$DATA/www" "$BUCKET" "$WORK/nginx/list/$BUCKET.xml"
+chmod -R go+rX "$WORK" "$DATA"
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" </dev/null >/dev/null 2>&1 &
+NGINX_PID=$!
+for ((i = 0; i < 100; i++)); do curl -s -o /dev/null "http://127.0.0.1:$PORT/$BUCKET" && break; sleep 0.1; done
+NGINX_ENDPOINT=http://127.0.0.1:$PORT
+
+log "starting Ceph RGW"
+RGW=1
+RGW_MEMSTORE_BYTES=$((3 << 30)) "$REPO/tests/servers/rgw.sh" start "$WORK/rgw" >"$WORK/rgw.log" 2>&1 ||
+    { cat "$WORK/rgw.log" >&2; exit 1; }
+# shellcheck disable=SC1091
+. "$WORK/rgw/env"
+$PY "$REPO/tests/servers/s3_fixtures.py" "$WORK/rgw/env" create-bucket "$BUCKET" >&2
+$PY "$REPO/bench/bench_util.py" upload "$WORK/rgw/env" "$BUCKET" "$KEY" "$DATA/www/$BUCKET/$KEY" $((64 << 20)) 4 >/dev/null
+
+# ------------------------------------------------------------------ helpers
+endpoint_of() { if [[ $1 == rgw ]]; then echo "$RGW_ENDPOINT"; else echo "$NGINX_ENDPOINT"; fi; }
+# Environment and flags of objectfs for SERVER.
+ofs_env() {
+    if [[ $1 == rgw ]]; then
+        echo "AWS_ENDPOINT_URL=$RGW_ENDPOINT AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY"
+    else
+        echo "AWS_ENDPOINT_URL=$NGINX_ENDPOINT"
+    fi
+}
+ofs_sign() { [[ $1 == rgw ]] || echo --no-sign-request; }
+mount_ofs() {  # SERVER [OPTION...]
+    local server=$1
+    # shellcheck disable=SC2046
+    env $(ofs_env "$server") "$REPO/build/objectfs" $(ofs_sign "$server") --stats "${@:2}" \
+        mount "s3://$BUCKET" "$MNT" --foreground </dev/null >"$WORK/mount.log" 2>&1 &
+    MOUNT_PID=$!
+    wait_mounted
+}
+mount_s3fs() {  # SERVER
+    local auth=(-o public_bucket=1)
+    if [[ $1 == rgw ]]; then
+        printf '%s:%s\n' "$RGW_ACCESS_KEY" "$RGW_SECRET_KEY" >"$WORK/s3fs.passwd"
+        chmod 600 "$WORK/s3fs.passwd"
+        auth=(-o "passwd_file=$WORK/s3fs.passwd")
+    fi
+    s3fs "$BUCKET" "$MNT" -f -o ro -o "url=$(endpoint_of "$1")" -o use_path_request_style \
+        "${auth[@]}" </dev/null >"$WORK/mount.log" 2>&1 &
+    MOUNT_PID=$!
+    wait_mounted
+}
+wait_mounted() {
+    for ((i = 0; i < 200; i++)); do
+        mountpoint -q "$MNT" && return 0
+        kill -0 "$MOUNT_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$WORK/mount.log" >&2
+    exit 1
+}
+unmount() {
+    fusermount3 -u "$MNT" || umount -l "$MNT"
+    wait "$MOUNT_PID" || true
+    MOUNT_PID=""
+}
+stat_of() { $PY "$REPO/bench/bench_util.py" stats "$WORK/mount.log" "$1"; }
+secs_of() { $PY -c 'import json,sys; print(json.load(sys.stdin)["seconds"])'; }
+ROWS=()
+row() {  # SERVER RUN WHAT SECONDS BASELINE_SECONDS NOTES
+    local line
+    line=$(awk -v s="$1" -v r="$2" -v w="$3" -v t="$4" -v b="$5" -v n="$6" -v bytes="$MODEL_BYTES" \
+        'BEGIN { printf "| %s | %s | %s | %.2f | %.2f | %.2fx | %s |", s, r, w, t, bytes / t / 1e9, b / t, n }')
+    ROWS+=("$line")
+    echo "$line" >&2
+}
+reader() {  # VIA FILE [--hash]: seconds of one name-order read
+    drop_caches
+    $PY "$REPO/bench/tensor_order.py" read "$2" --via "$1" "${@:3}"
+}
+
+# ------------------------------------------------------------------ rows
+for server in nginx rgw; do
+    for ((run = 1; run <= RUNS; run++)); do
+        mount_ofs "$server"
+        drop_caches
+        t=$(now_ms)
+        cat "$MNT/$KEY" >/dev/null
+        cat_s=$(awk -v ms="$(($(now_ms) - t))" 'BEGIN { printf "%.3f", ms / 1000 }')
+        unmount
+        row "$server" "$run" "objectfs mount, cat (baseline)" "$cat_s" "$cat_s" "GETs $(stat_of get_requests)"
+
+        mount_ofs "$server"
+        s=$(reader pread "$MNT/$KEY" | secs_of)
+        unmount
+        row "$server" "$run" "objectfs mount, every tensor in name order (pread)" "$s" "$cat_s" \
+            "prefetch_bytes $(stat_of prefetch_bytes), downloaded $(stat_of bytes_downloaded)"
+
+        mount_ofs "$server"
+        s=$(reader memmap "$MNT/$KEY" | secs_of)
+        unmount
+        row "$server" "$run" "objectfs mount, every tensor in name order (numpy.memmap)" "$s" "$cat_s" \
+            "downloaded $(stat_of bytes_downloaded)"
+
+        mount_ofs "$server" --prefetch-formats off
+        s=$(reader pread "$MNT/$KEY" | secs_of)
+        unmount
+        row "$server" "$run" "objectfs mount --prefetch-formats off, name order (pread)" "$s" "$cat_s" \
+            "downloaded $(stat_of bytes_downloaded)"
+    done
+    # Exactness through the mount (an untimed read with the digest).
+    mount_ofs "$server"
+    got=$(reader pread "$MNT/$KEY" --hash | $PY -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
+    unmount
+    [[ $got == "$WANT_HASH" ]] || { log "$server: tensor bytes through the mount differ"; exit 1; }
+    if ((!SKIP_S3FS)); then
+        mount_s3fs "$server"
+        drop_caches
+        t=$(now_ms)
+        cat "$MNT/$KEY" >/dev/null
+        s3fs_cat=$(awk -v ms="$(($(now_ms) - t))" 'BEGIN { printf "%.3f", ms / 1000 }')
+        unmount
+        mount_s3fs "$server"
+        s=$(reader pread "$MNT/$KEY" | secs_of)
+        unmount
+        row "$server" 1 "s3fs, every tensor in name order (pread)" "$s" "$cat_s" \
+            "ratio to the last objectfs cat; s3fs cat took ${s3fs_cat}s"
+    fi
+    # shellcheck disable=SC2046
+    half=$(env $(ofs_env "$server") PYTHONPATH="$REPO/build/python" $PY "$REPO/bench/tensor_order.py" \
+        safe-open "s3://$BUCKET/$KEY" $(ofs_sign "$server"))
+    log "$server safe_open of half the tensors: $half"
+    fields=$(echo "$half" | $PY -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["seconds"], d["fetched"], d["asked"], d["ratio"])')
+    read -r h_secs h_fetched h_asked h_ratio <<<"$fields"
+    ROWS+=("| $server | 1 | Python safe_open, half the tensors (every other name) | $h_secs | - | - | bytes fetched / asked: $h_fetched / $h_asked = $h_ratio |")
+done
+
+{
+    echo "model: $((MODEL_BYTES >> 20)) MiB, $TENSORS tensors, names shuffled over offsets; $(nproc) CPUs; commit $(git -C "$REPO" rev-parse --short HEAD)"
+    echo
+    echo "| server | run | workload (fresh mount, page cache dropped) | seconds | GB/s | vs cat of the same run | notes |"
+    echo "|---|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+} | tee "$REPO/bench/results/tensor_order.md"
