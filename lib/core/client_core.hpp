@@ -10,6 +10,7 @@
 #include "cache/block_cache.hpp"
 #include "cache/disk_cache.hpp"
 #include "core/disk_tier.hpp"
+#include "core/plan_registry.hpp"
 #include "core/stats.hpp"
 #include "core/store_registry.hpp"
 #include "core/thread_pool.hpp"
@@ -48,6 +49,8 @@ class ClientCore {
   StatsCounters& stats() { return stats_; }
   ThreadPool& io_pool() { return io_pool_; }
   BlockCache& cache() { return cache_; }
+  // The format-aware prefetch plans of open files, by object version.
+  PlanRegistry& plans() { return plans_; }
   // The disk cache, or null when none is configured (or before OpenDiskCache).
   DiskCache* disk_cache() { return disk_cache_.get(); }
 
@@ -79,6 +82,7 @@ class ClientCore {
   StoreRegistry registry_;
   SharedState shared_;  // what stores of this Client share (credential providers)
   BlockCache cache_;
+  PlanRegistry plans_;
   std::unique_ptr<DiskCache> disk_cache_;
 
   std::mutex mu_;

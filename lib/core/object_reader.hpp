@@ -103,8 +103,9 @@ class ObjectReader {
   // PrefetchPlan; later reads in the data region move it along.
   // kDisabled: DisableFormatPrefetch before a plan (the caller reads exactly).
   enum PlanState : int { kNoPlan, kArmed, kStarting, kPlanned, kDisabled };
-  // The plan, or null. Thread-safe.
-  std::shared_ptr<prefetch::PrefetchPlan> Plan() const;
+  // The plan, or null; an armed reader adopts the plan another File of the
+  // same version started (PlanRegistry). Thread-safe.
+  std::shared_ptr<prefetch::PrefetchPlan> Plan();
   // After a read at offset 0: `first` holds its bytes. Never fails: a header
   // that does not parse just means no plan.
   void MaybeStartPlan(std::span<const std::byte> first);

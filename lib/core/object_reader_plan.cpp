@@ -22,14 +22,26 @@ bool PlanWanted(const ReadOptions& options, std::string_view key) {
   return options.prefetch_formats == "auto" && EndsWith(key, ".safetensors");
 }
 
-std::shared_ptr<prefetch::PrefetchPlan> ObjectReader::Plan() const {
-  return plan_state_.load(std::memory_order_acquire) == kPlanned ? plan_ : nullptr;
+std::shared_ptr<prefetch::PrefetchPlan> ObjectReader::Plan() {
+  int state = plan_state_.load(std::memory_order_acquire);
+  if (state == kArmed) {
+    // Another File of this version may have read the header: use its plan.
+    if (auto found = core_->plans().Find(object_id_)) {
+      if (plan_state_.compare_exchange_strong(state, kStarting)) {
+        plan_ = std::move(found);
+        plan_state_.store(kPlanned, std::memory_order_release);
+      }
+      state = plan_state_.load(std::memory_order_acquire);
+    }
+  }
+  return state == kPlanned ? plan_ : nullptr;
 }
 
 void ObjectReader::DisablePlan() {
-  int armed = kArmed;
-  if (plan_state_.compare_exchange_strong(armed, kDisabled)) return;
-  if (auto plan = Plan()) plan->Stop();
+  // This File stops taking part; the plan goes on for the others.
+  for (int state = plan_state_.load(); state == kArmed || state == kPlanned;) {
+    if (plan_state_.compare_exchange_weak(state, kDisabled)) return;
+  }
 }
 
 void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
@@ -61,9 +73,10 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   config.chunk_size = part_size_;
   config.window = max_window_;
   config.max_in_flight = std::max(1, core_->options().read.max_parallel_requests);
-  plan_ = std::make_shared<prefetch::PrefetchPlan>(std::move(*header), config);
+  auto made = std::make_shared<prefetch::PrefetchPlan>(std::move(*header), config);
+  plan_ = core_->plans().Add(object_id_, made);
   plan_state_.store(kPlanned, std::memory_order_release);
-  Add(core_->stats().prefetch_plans);
+  if (plan_ == made) Add(core_->stats().prefetch_plans);
   PumpPlan(*core_, target_, plan_);
 }
 

@@ -105,7 +105,6 @@ size_t PrefetchPlan::TensorAt(uint64_t offset) const {
 
 void PrefetchPlan::Pump(const IssueFn& issue) {
   std::lock_guard lock(mu_);
-  if (stopped_) return;
   uint64_t ahead = 0;
   for (size_t i = cursor_; i < chunks_.size() && in_flight_ < config_.max_in_flight; ++i) {
     Chunk& chunk = chunks_[i];
@@ -207,11 +206,6 @@ void PrefetchPlan::OnRead(uint64_t offset, uint64_t length) {
 void PrefetchPlan::OnFetchDone() {
   std::lock_guard lock(mu_);
   --in_flight_;
-}
-
-void PrefetchPlan::Stop() {
-  std::lock_guard lock(mu_);
-  stopped_ = true;
 }
 
 bool PrefetchPlan::SharedBlock(uint64_t block) const {

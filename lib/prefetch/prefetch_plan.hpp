@@ -49,8 +49,6 @@ class PrefetchPlan {
   void OnRead(uint64_t offset, uint64_t length);
   // One fetch started by Pump finished (or failed).
   void OnFetchDone();
-  // No more chunks, whoever pumps (the reader no longer wants the plan).
-  void Stop();
 
   // Whether [offset, ...) is in the data region (the plan's business).
   bool Covers(uint64_t offset) const { return offset >= header_.data_offset; }
@@ -106,7 +104,6 @@ class PrefetchPlan {
   std::vector<size_t> first_chunk_;  // position in the current order -> first chunk (or SIZE_MAX)
   size_t cursor_ = 0;                // first chunk of the reader's tensor
   int in_flight_ = 0;
-  bool stopped_ = false;
   std::map<uint64_t, uint64_t> read_;  // bytes read so far: begin -> end, disjoint
   size_t last_tensor_ = SIZE_MAX;
   // The last tensor changes: which order each followed (+1 name, -1 bytes, 0 both or neither).

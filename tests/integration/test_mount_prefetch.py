@@ -67,7 +67,9 @@ def read_by_name(path, tensors, use_mmap=False):
     with open(path, "rb") as f:
         f.read(4096)  # the header, as the loader parses it
         if use_mmap:
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            # Another descriptor, as numpy.memmap(path) opens: another File
+            # in the mount, which follows the plan the header read started.
+            with open(path, "rb") as g, mmap.mmap(g.fileno(), 0, access=mmap.ACCESS_READ) as m:
                 for name in sorted(tensors):
                     begin, end = tensors[name]
                     out[name] = bytes(m[begin:end])

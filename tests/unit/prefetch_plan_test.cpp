@@ -460,3 +460,24 @@ TEST_CASE("prefetch: a replaced object fails reads, never mixes versions", "[pre
     CHECK(failures > 0);  // the tail of the file was never fetched under v1
   }
 }
+
+TEST_CASE("prefetch: another File of the same version follows the same plan", "[prefetch]") {
+  // A mount opens a file once per descriptor: the header read through one,
+  // the tensors (an mmap) through another.
+  const Model model = MakeModel(48, 200 * kKiB + 13);
+  Engine e(SmallReads(4 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto header_file = e.Open();
+  auto tensor_file = e.Open();
+  ReadPieces(*header_file, 0, 64 * kKiB, 64 * kKiB, model.bytes);
+  for (size_t index : NameOrder(model.header)) {
+    const ByteRange r = TensorRange(model.header, index);
+    ReadPieces(*tensor_file, r.offset, r.length, 128 * kKiB, model.bytes);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.prefetch_plans == 1);
+  CHECK(stats.prefetch_bytes >= model.bytes.size() * 8 / 10);  // the plan moved with the reads
+  CHECK(e.store->BytesRead() <= model.bytes.size() * 12 / 10);
+  CHECK(stats.cache_hits > 4 * stats.cache_misses);
+}
