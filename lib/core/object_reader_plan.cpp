@@ -72,7 +72,11 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   config.block_size = block_size_;
   config.chunk_size = part_size_;
   config.window = max_window_;
-  config.max_in_flight = std::max(1, core_->options().read.max_parallel_requests);
+  // As many bytes in flight as the parallel GETs carry; small fetches (a block
+  // shared by two tensors) take no GET's worth.
+  config.max_in_flight = 4 * std::max(1, core_->options().read.max_parallel_requests);
+  config.max_in_flight_bytes =
+      part_size_ * static_cast<uint64_t>(std::max(1, core_->options().read.max_parallel_requests));
   auto made = std::make_shared<prefetch::PrefetchPlan>(std::move(*header), config);
   plan_ = core_->plans().Add(object_id_, made);
   plan_state_.store(kPlanned, std::memory_order_release);
@@ -117,11 +121,12 @@ prefetch::IssueResult ObjectReader::IssueChunk(ClientCore& core,
     }
     Add(core.stats().prefetch_bytes, length);
     ++result.started;
+    result.bytes += length;
     core.io_pool().Submit(
         [&core, target, fetch, weak = std::weak_ptr<prefetch::PrefetchPlan>(plan)] {
           target->Run(*fetch);
           if (auto live = weak.lock()) {
-            live->OnFetchDone();
+            live->OnFetchDone(fetch->length());
             PumpPlan(core, target, live);
           }
         });

@@ -63,6 +63,7 @@ void PrefetchPlan::BuildLocked(size_t from) {
   chunks_.clear();
   first_chunk_.assign(track.order.size(), SIZE_MAX);
   cursor_ = 0;
+  first_unissued_ = 0;
   // Tensors next to each other in both the order and the bytes form one run,
   // cut into block-aligned chunks that never cross a multiple of `chunk`.
   size_t p = from;
@@ -105,8 +106,15 @@ size_t PrefetchPlan::TensorAt(uint64_t offset) const {
 
 void PrefetchPlan::Pump(const IssueFn& issue) {
   std::lock_guard lock(mu_);
+  // From the first chunk not fetched yet, even behind the reader: a read that
+  // seemed to jump ahead (readahead landing on a tensor a few names on) must
+  // not leave the tensors it jumped over to the reader's misses.
+  while (first_unissued_ < chunks_.size() && chunks_[first_unissued_].issued) ++first_unissued_;
   uint64_t ahead = 0;
-  for (size_t i = cursor_; i < chunks_.size() && in_flight_ < config_.max_in_flight; ++i) {
+  for (size_t i = std::min(cursor_, first_unissued_);
+       i < chunks_.size() && in_flight_ < config_.max_in_flight &&
+       in_flight_bytes_ < config_.max_in_flight_bytes;
+       ++i) {
     Chunk& chunk = chunks_[i];
     if (ahead > 0 && ahead + chunk.range.length > config_.window) break;
     ahead += chunk.range.length;
@@ -115,6 +123,7 @@ void PrefetchPlan::Pump(const IssueFn& issue) {
     for (const ByteRange& piece : UnreadLocked(chunk.range)) {
       const IssueResult result = issue(piece);
       in_flight_ += result.started;
+      in_flight_bytes_ += result.bytes;
       no_room = result.no_room;
       if (no_room) break;
     }
@@ -203,9 +212,10 @@ void PrefetchPlan::OnRead(uint64_t offset, uint64_t length) {
   if ((follows || first) && first_chunk_[at] != SIZE_MAX) cursor_ = first_chunk_[at];
 }
 
-void PrefetchPlan::OnFetchDone() {
+void PrefetchPlan::OnFetchDone(uint64_t bytes) {
   std::lock_guard lock(mu_);
   --in_flight_;
+  in_flight_bytes_ -= std::min(in_flight_bytes_, bytes);
 }
 
 bool PrefetchPlan::SharedBlock(uint64_t block) const {

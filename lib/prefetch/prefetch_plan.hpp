@@ -2,7 +2,7 @@
 // data region is one planned read in the order a loader consumes it (tensor
 // names first; the byte order once the reads say so), cut into part-sized,
 // block-aligned chunks. At most `window` bytes are fetched ahead of the tensor
-// being read and at most `max_in_flight` chunks are in flight, so the plan
+// being read and at most `max_in_flight_bytes` are in flight, so the plan
 // stays inside the memory budget and leaves GETs to the reader.
 //
 // The plan decides; its owner (the ObjectReader) fetches: Pump hands it the
@@ -23,15 +23,17 @@ namespace objectfs::internal::prefetch {
 
 struct PlanConfig {
   uint64_t object_size = 0;
-  uint64_t block_size = 64 << 10;  // the cache's blocks: chunks are made of whole ones
-  uint64_t chunk_size = 8 << 20;   // part size: chunks never cross a multiple of it
-  uint64_t window = 128 << 20;     // bytes fetched ahead of the reader's tensor
-  int max_in_flight = 16;          // chunks being fetched at once
+  uint64_t block_size = 64 << 10;            // the cache's blocks: chunks are made of whole ones
+  uint64_t chunk_size = 8 << 20;             // part size: chunks never cross a multiple of it
+  uint64_t window = 128 << 20;               // bytes fetched ahead of the reader's tensor
+  int max_in_flight = 64;                    // fetches at once
+  uint64_t max_in_flight_bytes = 128 << 20;  // bytes being fetched at once
 };
 
 // What the owner did with a chunk handed to it.
 struct IssueResult {
   int started = 0;       // fetches now in flight (each reported with OnFetchDone)
+  uint64_t bytes = 0;    // their bytes
   bool no_room = false;  // the budget refused: stop until the reader moves on
 };
 using IssueFn = std::function<IssueResult(ByteRange chunk)>;
@@ -47,8 +49,8 @@ class PrefetchPlan {
   // once are never fetched by the plan again: a mount's kernel reads ahead
   // past a tensor into its neighbour and keeps those pages.
   void OnRead(uint64_t offset, uint64_t length);
-  // One fetch started by Pump finished (or failed).
-  void OnFetchDone();
+  // One fetch of `bytes` started by Pump finished (or failed).
+  void OnFetchDone(uint64_t bytes);
 
   // Whether [offset, ...) is in the data region (the plan's business).
   bool Covers(uint64_t offset) const { return offset >= header_.data_offset; }
@@ -103,7 +105,9 @@ class PrefetchPlan {
   std::vector<Chunk> chunks_;
   std::vector<size_t> first_chunk_;  // position in the current order -> first chunk (or SIZE_MAX)
   size_t cursor_ = 0;                // first chunk of the reader's tensor
+  size_t first_unissued_ = 0;        // chunks before it are all issued
   int in_flight_ = 0;
+  uint64_t in_flight_bytes_ = 0;
   std::map<uint64_t, uint64_t> read_;  // bytes read so far: begin -> end, disjoint
   size_t last_tensor_ = SIZE_MAX;
   // The last tensor changes: which order each followed (+1 name, -1 bytes, 0 both or neither).

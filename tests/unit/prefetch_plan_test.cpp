@@ -201,7 +201,7 @@ TEST_CASE("plan: chunks go out in name order, a window ahead of the reader", "[p
   std::vector<ByteRange> issued;
   auto issue = [&](ByteRange chunk) {
     issued.push_back(chunk);
-    return IssueResult{1, false};
+    return IssueResult{.started = 1, .bytes = chunk.length};
   };
   plan.Pump(issue);
   const auto names = NameOrder(model.header);
@@ -281,7 +281,7 @@ TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetc
   auto issue = [&](ByteRange chunk) {
     issued.push_back(chunk);
     ++in_flight;
-    return IssueResult{1, false};
+    return IssueResult{.started = 1, .bytes = chunk.length};
   };
   plan.Pump(issue);
   CHECK(in_flight == 2);  // the in-flight limit holds
@@ -289,7 +289,7 @@ TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetc
   for (size_t i = 0; i < 10; ++i) {
     const ByteRange r = TensorRange(model.header, i);
     plan.OnRead(r.offset, r.length);
-    plan.OnFetchDone();
+    plan.OnFetchDone(issued.front().length);
     --in_flight;
   }
   CHECK(plan.order() == Order::kOffset);
