@@ -185,3 +185,19 @@ def test_prometheus_scrapes_a_mount_during_a_read(mounter, rgw, tmp_path):  # no
             prometheus.kill()
             prometheus.wait(timeout=10)
         unmount(mnt)
+
+
+def test_mount_logs_json_lines_with_request_ids(mounter, rgw, tmp_path):  # noqa: F811
+    key, entry = small_object(rgw)
+    mnt, proc = mounter("--log-format", "json", "--log-level", "debug", "--stats")
+    with open(mnt / key, "rb") as f:
+        assert len(f.read()) == entry["size"]
+    unmount(mnt)
+    proc.wait(timeout=20)
+    records = [json.loads(line) for line in (tmp_path / "mount0.log").read_text().splitlines()]
+    assert records and all({"time", "level", "message"} <= r.keys() for r in records)
+    gets = [r for r in records if r["message"].startswith("GET 206")]
+    assert gets and all(r["request_id"] and key in r["uri"] for r in gets)
+    stats = [r for r in records if r["message"].startswith("stats: ")]
+    assert stats and "cost_usd=" in stats[-1]["message"]
+    assert rgw["RGW_SECRET_KEY"] not in (tmp_path / "mount0.log").read_text()
