@@ -29,7 +29,7 @@ import subprocess
 import sys
 import time
 
-from peer_mounts import PeerMount
+from peer_mounts import PeerMount, boto3_client, client_env, load_env, parse_size
 
 MIB = 1 << 20
 BUCKET = "bench-cost"
@@ -39,15 +39,6 @@ TREE_DIRS, TREE_FILES = 5, 2000
 PRICES = {"get": 0.0004, "head": 0.0004, "list": 0.005, "put": 0.005, "delete": 0.0}
 EGRESS_PER_GB = 0.09
 ACCESS = re.compile(r'beast: \S+ \S+ - \S+ \[[^]]+\] "(\w+) (\S+) HTTP/[\d.]+" (\d+) (\d+)')
-
-
-def load_env(path):
-    env = {}
-    for line in open(path, encoding="utf-8"):
-        if "=" in line:
-            k, v = line.strip().split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
 
 
 class RequestLog:
@@ -134,6 +125,14 @@ def run_row(rows, workload, client, requests_log, action, estimate=None):
     print(json.dumps(row), file=sys.stderr)
 
 
+def mount_row(rows, workload, client, log, mount, action):
+    """run_row of action(mnt) through `mount`; objectfs's estimate from its --stats line."""
+    with mount:
+        run_row(rows, workload, client, log, lambda: action(mount.mnt))
+    if mount.kind == "objectfs":
+        rows[-1]["objectfs_estimate_usd"] = objectfs_cost(mount.log)
+
+
 def read_file(path):
     subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)
 
@@ -146,15 +145,9 @@ def main():
     ap.add_argument("--work", default="/tmp/objectfs-cost-bench")
     args = ap.parse_args()
     rgw = load_env(args.env_file)
-    size = int(args.size[:-1]) << {"M": 20, "G": 30}[args.size[-1]]
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw["RGW_ACCESS_KEY"],
-               AWS_SECRET_ACCESS_KEY=rgw["RGW_SECRET_KEY"], AWS_ENDPOINT_URL=rgw["RGW_ENDPOINT"],
-               AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
-    import boto3
-
-    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"], region_name="us-east-1",
-                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
-                      aws_secret_access_key=rgw["RGW_SECRET_KEY"])
+    size = parse_size(args.size)
+    env = client_env(rgw)
+    s3 = boto3_client(rgw)
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
     setup(s3, os.path.join(args.work, "model.bin"), size)
@@ -165,12 +158,9 @@ def main():
 
     for kind in ("objectfs", "s3fs", "rclone"):
         extra = ("--stats",) if kind == "objectfs" else ()
-        mount = PeerMount(kind, BUCKET, rgw, env, args.work, ofs, extra, name=f"cold-{kind}")
-        with mount:
-            run_row(rows, model, f"{kind} mount, cat", log,
-                    lambda: read_file(os.path.join(mount.mnt, "model.bin")))
-        if kind == "objectfs":
-            rows[-1]["objectfs_estimate_usd"] = objectfs_cost(mount.log)
+        mount_row(rows, model, f"{kind} mount, cat", log,
+                  PeerMount(kind, BUCKET, rgw, env, args.work, ofs, extra, name=f"cold-{kind}"),
+                  lambda mnt: read_file(os.path.join(mnt, "model.bin")))
     stats = os.path.join(args.work, "cp.stats")
 
     def objectfs_cp():
@@ -183,13 +173,10 @@ def main():
     tree = f"ls -lR of {TREE_DIRS * TREE_FILES} objects"
     for kind in ("objectfs", "s3fs", "rclone"):
         extra = ("--stats",) if kind == "objectfs" else ()
-        mount = PeerMount(kind, TREE_BUCKET, rgw, env, args.work, ofs, extra, name=f"tree-{kind}")
-        with mount:
-            run_row(rows, tree, f"{kind} mount", log,
-                    lambda: subprocess.run(["ls", "-lR", mount.mnt], stdout=subprocess.DEVNULL,
-                                           check=True))
-        if kind == "objectfs":
-            rows[-1]["objectfs_estimate_usd"] = objectfs_cost(mount.log)
+        mount_row(rows, tree, f"{kind} mount", log,
+                  PeerMount(kind, TREE_BUCKET, rgw, env, args.work, ofs, extra, name=f"tree-{kind}"),
+                  lambda mnt: subprocess.run(["ls", "-lR", mnt], stdout=subprocess.DEVNULL,
+                                             check=True))
 
     warm = f"warm load of the {size // MIB} MiB model from the local cache"
     cache = {"objectfs": ("--cache-dir", os.path.join(args.work, "ofs-cache")),
@@ -202,12 +189,9 @@ def main():
         if kind != "objectfs":  # fill the peer's cache first (not counted)
             with PeerMount(kind, BUCKET, rgw, env, args.work, ofs, extra, name=f"fill-{kind}") as m:
                 read_file(os.path.join(m.mnt, "model.bin"))
-        mount = PeerMount(kind, BUCKET, rgw, env, args.work, ofs, extra, name=f"warm-{kind}")
-        with mount:
-            run_row(rows, warm, f"{kind} mount, cat", log,
-                    lambda: read_file(os.path.join(mount.mnt, "model.bin")))
-        if kind == "objectfs":
-            rows[-1]["objectfs_estimate_usd"] = objectfs_cost(mount.log)
+        mount_row(rows, warm, f"{kind} mount, cat", log,
+                  PeerMount(kind, BUCKET, rgw, env, args.work, ofs, extra, name=f"warm-{kind}"),
+                  lambda mnt: read_file(os.path.join(mnt, "model.bin")))
 
     print("| workload | client | GET | HEAD | LIST | PUT | GiB sent | requests $ | egress $ "
           "(internet) | objectfs's own estimate $ | s |")

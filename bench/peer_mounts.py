@@ -1,6 +1,8 @@
-"""Mounting a bucket of the benchmark RGW with objectfs, s3fs or rclone (default
-options unless asked), for the Python benchmarks.
+"""The benchmark RGW from the Python benchmarks: its env file, clients' environment,
+a boto3 client, and mounting one of its buckets with objectfs, s3fs or rclone
+(default options unless asked).
 
+    rgw = load_env(ENV_FILE); env = client_env(rgw); s3 = boto3_client(rgw)
     with PeerMount("s3fs", bucket, rgw, env, work) as m: ... m.mnt ... m.peak_rss_mib()
 """
 
@@ -8,6 +10,36 @@ import os
 import subprocess
 import sys
 import time
+
+
+def load_env(path):
+    """The KEY=VALUE lines tests/servers/rgw.sh writes."""
+    env = {}
+    for line in open(path, encoding="utf-8"):
+        if "=" in line:
+            k, v = line.strip().split("=", 1)
+            env[k] = v.strip("'\"")
+    return env
+
+
+def parse_size(text):
+    """'512M', '2G' -> bytes."""
+    return int(text[:-1]) << {"M": 20, "G": 30}[text[-1]]
+
+
+def client_env(rgw):
+    """This process's environment with the RGW's credentials, the AWS way."""
+    return dict(os.environ, AWS_ACCESS_KEY_ID=rgw["RGW_ACCESS_KEY"],
+                AWS_SECRET_ACCESS_KEY=rgw["RGW_SECRET_KEY"], AWS_ENDPOINT_URL=rgw["RGW_ENDPOINT"],
+                AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
+
+
+def boto3_client(rgw):
+    import boto3
+
+    return boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"], region_name="us-east-1",
+                        aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                        aws_secret_access_key=rgw["RGW_SECRET_KEY"])
 
 
 def mounted(path):

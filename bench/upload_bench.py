@@ -21,20 +21,10 @@ import subprocess
 import sys
 import time
 
-from peer_mounts import PeerMount
+from peer_mounts import PeerMount, boto3_client, client_env, load_env, parse_size
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 MIB = 1 << 20
 BUCKET = "bench-upload"
-
-
-def load_env(path):
-    env = {}
-    for line in open(path, encoding="utf-8"):
-        if "=" in line:
-            k, v = line.strip().split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
 
 
 def timed(cmd, env):
@@ -101,16 +91,9 @@ def main():
     ap.add_argument("--no-mounts", action="store_true")
     args = ap.parse_args()
     rgw = load_env(args.env_file)
-    size = int(args.size[:-1]) << {"M": 20, "G": 30}[args.size[-1]]
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw["RGW_ACCESS_KEY"],
-               AWS_SECRET_ACCESS_KEY=rgw["RGW_SECRET_KEY"], AWS_ENDPOINT_URL=rgw["RGW_ENDPOINT"],
-               AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
-    sys.path.insert(0, os.path.join(HERE, "..", "tests", "servers"))
-    import boto3
-
-    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"], region_name="us-east-1",
-                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
-                      aws_secret_access_key=rgw["RGW_SECRET_KEY"])
+    size = parse_size(args.size)
+    env = client_env(rgw)
+    s3 = boto3_client(rgw)
     try:
         s3.create_bucket(Bucket=BUCKET)
     except s3.exceptions.ClientError:

@@ -42,16 +42,10 @@ void MountMetrics::AppendFamilies(std::vector<MetricFamily>& out) const {
     const uint64_t ok = o.ok.load(relaxed), failed = o.failed.load(relaxed);
     count.samples.push_back({{{"op", op}, {"result", "ok"}}, double(ok)});
     count.samples.push_back({{{"op", op}, {"result", "error"}}, double(failed)});
-    HistogramSample h{{{"op", op}},
-                      {kBounds.begin(), kBounds.end()},
-                      {},
-                      ok + failed,
-                      double(o.sum_ns.load(relaxed)) / 1e9};
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < kBounds.size(); ++b) {
-      cumulative += o.buckets[b].load(relaxed);
-      h.counts.push_back(cumulative);
-    }
+    std::array<uint64_t, kBounds.size() + 1> per_bucket{};
+    for (size_t b = 0; b < per_bucket.size(); ++b) per_bucket[b] = o.buckets[b].load(relaxed);
+    HistogramSample h = CumulativeHistogram({{"op", op}}, kBounds, per_bucket,
+                                            double(o.sum_ns.load(relaxed)) / 1e9);
     latency.histograms.push_back(std::move(h));
   }
   out.push_back(std::move(count));

@@ -36,6 +36,11 @@ struct HistogramSample {
   double sum = 0;
 };
 
+// A HistogramSample from per-bucket counts (not cumulative): `per_bucket` has
+// one more entry than `bounds`, the observations above the last bound.
+HistogramSample CumulativeHistogram(MetricLabels labels, std::span<const double> bounds,
+                                    std::span<const uint64_t> per_bucket, double sum);
+
 struct MetricFamily {
   std::string name;  // e.g. "objectfs_requests_total"
   std::string help;

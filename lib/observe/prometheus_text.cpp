@@ -72,6 +72,16 @@ std::string Labels(const MetricLabels& labels, std::string_view extra_name = {},
 
 }  // namespace
 
+HistogramSample CumulativeHistogram(MetricLabels labels, std::span<const double> bounds,
+                                    std::span<const uint64_t> per_bucket, double sum) {
+  HistogramSample h{std::move(labels), {bounds.begin(), bounds.end()}, {}, 0, sum};
+  for (size_t i = 0; i < per_bucket.size(); ++i) {
+    h.count += per_bucket[i];
+    if (i < bounds.size()) h.counts.push_back(h.count);
+  }
+  return h;
+}
+
 std::string PrometheusText(std::span<const MetricFamily> families) {
   std::string out;
   for (const MetricFamily& family : families) {

@@ -82,7 +82,6 @@ void RequestMetrics::Record(size_t store, int kind, const Result<HttpResponse>& 
       static_cast<size_t>(std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
                           kLatencyBounds.begin());
   h.buckets[bucket].fetch_add(1, relaxed);
-  h.count.fetch_add(1, relaxed);
   h.sum_ns.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, elapsed.count())), relaxed);
   if (const int cause = CauseIndex(outcome); cause >= 0) {
     errors_[static_cast<size_t>(cause)].fetch_add(1, relaxed);
@@ -125,16 +124,11 @@ void RequestMetrics::AppendFamilies(std::vector<MetricFamily>& out) const {
                        {}};
   for (size_t k = 0; k < kMetricKinds.size(); ++k) {
     const Histogram& h = latency_[k];
-    HistogramSample sample{{{"kind", std::string(kMetricKinds[k])}},
-                           {kLatencyBounds.begin(), kLatencyBounds.end()},
-                           {},
-                           h.count.load(relaxed),
-                           double(h.sum_ns.load(relaxed)) / 1e9};
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < kLatencyBounds.size(); ++b) {
-      cumulative += h.buckets[b].load(relaxed);
-      sample.counts.push_back(cumulative);
-    }
+    std::array<uint64_t, kLatencyBounds.size() + 1> per_bucket{};
+    for (size_t b = 0; b < per_bucket.size(); ++b) per_bucket[b] = h.buckets[b].load(relaxed);
+    HistogramSample sample =
+        CumulativeHistogram({{"kind", std::string(kMetricKinds[k])}}, kLatencyBounds, per_bucket,
+                            double(h.sum_ns.load(relaxed)) / 1e9);
     latency.histograms.push_back(std::move(sample));
   }
   out.push_back(std::move(latency));

@@ -63,7 +63,6 @@ class RequestMetrics {
   std::array<Counter, kMetricStores.size()> received_{};
   struct Histogram {
     std::array<Counter, kLatencyBounds.size() + 1> buckets{};  // not cumulative
-    Counter count{0};
     Counter sum_ns{0};
   };
   std::array<Histogram, kMetricKinds.size()> latency_{};
