@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   if (rm_cmd->parsed()) rc = cli::RunRm(**client, rm);
   if (uploads_cmd->parsed()) rc = cli::RunUploads(**client, uploads);
   if (warm_cmd->parsed()) rc = cli::RunWarm(**client, warm);
+  (*client)->Flush();
   if (common.print_stats) cli::PrintStats(**client, common.stats_json);
   return rc;
 }

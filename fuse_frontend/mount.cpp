@@ -193,6 +193,7 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
   Log(LogLevel::kInfo, "unmounted " + mountpoint);
+  (*client)->Flush();
   // The metrics file gets the FUSE families too: written while fs lives.
   if (Status s = (*client)->WriteMetricsFile(); !s.ok()) Log(LogLevel::kWarn, s.ToString());
   if (common.print_stats) mount::LogAlways(StatsText(**client, common.stats_json));

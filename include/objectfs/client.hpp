@@ -78,6 +78,11 @@ class Client {
   Status RegisterStore(std::string scheme, StoreFactory factory,
                        UriStyle style = UriStyle::kBucket);
 
+  // Waits for the background work started so far: blocks being published to
+  // the shared tier. Reads never wait for it; a front calls it before it
+  // reports or exits (the Client's destructor waits too).
+  void Flush();
+
   ClientStats Stats() const;
   // Every metric family (docs/observability.md), then those of live sources.
   std::vector<MetricFamily> Metrics() const;
@@ -92,8 +97,8 @@ class Client {
   Status WriteMetricsFile();
   // The port the metrics server listens on (after port 0), 0 without one.
   uint16_t MetricsPort() const;
-  // Bytes per disk-cache block (the unit of File::WarmDiskCache); 0 without a
-  // disk cache.
+  // Bytes per block of the disk cache and the shared tier (the unit of
+  // File::WarmDiskCache, which fills both); 0 without either.
   uint64_t DiskCacheBlockSize() const;
   const ClientOptions& options() const;
 

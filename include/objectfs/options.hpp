@@ -92,6 +92,16 @@ struct ObserveOptions {
   std::string price_table;
 };
 
+// The shared (fleet) tier (docs/fleet.md).
+struct FleetOptions {
+  // Bucket/prefix of a writable store holding disk-cache blocks as objects,
+  // e.g. s3://fleet-cache/models/; empty: no shared tier.
+  std::string shared_cache;
+  // An HTTP(S) cache or CDN in front of shared_cache's bucket and prefix, for
+  // reads (block names are immutable); writes still go to shared_cache.
+  std::string shared_cache_read_url;
+};
+
 struct ClientOptions {
   S3Options s3;
   GcsOptions gcs;
@@ -109,6 +119,7 @@ struct ClientOptions {
   // a LogWriter of log_file/log_format when log_file is set, else nothing.
   LogSink log = {};
   ObserveOptions observe;
+  FleetOptions fleet;
 };
 
 }  // namespace objectfs

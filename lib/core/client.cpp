@@ -82,6 +82,9 @@ ClientStats Client::Stats() const {
   stats.memory_peak = core_->cache().peak();
   return stats;
 }
+void Client::Flush() {
+  if (core_->shared_tier() != nullptr) core_->shared_tier()->Drain();
+}
 std::vector<MetricFamily> Client::Metrics() const { return core_->Metrics(); }
 void Client::AddMetricsSource(std::weak_ptr<const MetricsSource> source) {
   core_->AddMetricsSource(std::move(source));
@@ -90,7 +93,8 @@ RunCost Client::Cost() const { return core_->Cost(); }
 Status Client::WriteMetricsFile() { return core_->WriteMetricsFile(); }
 uint16_t Client::MetricsPort() const { return core_->metrics_port(); }
 uint64_t Client::DiskCacheBlockSize() const {
-  return core_->disk_cache() ? core_->disk_cache()->block_size() : 0;
+  if (core_->disk_cache() != nullptr) return core_->disk_cache()->block_size();
+  return core_->shared_tier() != nullptr ? core_->shared_tier()->block_size() : 0;
 }
 const ClientOptions& Client::options() const { return core_->options(); }
 

@@ -51,12 +51,20 @@ Status ClientCore::OpenDiskCache() {
   DiskCacheConfig config;
   config.dir = options_.cache_dir;
   if (config.dir.empty()) config.dir = env_("OBJECTFS_CACHE_DIR").value_or("");
-  if (config.dir.empty()) return Status::Ok();
-  if (options_.cache_size != 0) config.capacity = options_.cache_size;
-  config.log = options_.log;
-  auto opened = DiskCache::Open(std::move(config), &stats_);
-  if (!opened.ok()) return opened.status().WithContext("disk cache");
-  disk_cache_ = std::move(*opened);
+  if (!config.dir.empty()) {
+    if (options_.cache_size != 0) config.capacity = options_.cache_size;
+    config.log = options_.log;
+    auto opened = DiskCache::Open(config, &stats_);
+    if (!opened.ok()) return opened.status().WithContext("disk cache");
+    disk_cache_ = std::move(*opened);
+  }
+  if (!options_.fleet.shared_cache.empty()) {
+    // The same blocks as the disk cache, so a block moves between them whole.
+    auto tier = SharedTier::Open(
+        options_, disk_cache_ ? disk_cache_->block_size() : config.block_size, &stats_);
+    if (!tier.ok()) return tier.status();
+    shared_tier_ = std::move(*tier);
+  }
   return Status::Ok();
 }
 
@@ -81,16 +89,16 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
                                         const ReadConditions& conditions, uint64_t offset,
                                         std::span<std::byte> out, const DiskObject* disk) {
-  DiskCache* const disk_cache = disk != nullptr ? disk_cache_.get() : nullptr;
+  const Tiers tiers = disk != nullptr ? Tiers{disk_cache_.get(), shared_tier_.get()} : Tiers{};
   auto read_part = [&](ByteRange range, std::span<std::byte> into) {
-    return disk_cache ? ReadThroughDisk(disk_cache, store, key, *disk, range, into, conditions)
-                      : ReadPart(store, key, range, into, conditions);
+    return tiers.any() ? ReadThroughTiers(tiers, store, key, *disk, range, into, conditions)
+                       : ReadPart(store, key, range, into, conditions);
   };
   // Parts start at `offset`; through the disk cache they follow its blocks
   // instead, so each whole block is one file read or one GET.
   const uint64_t part_size =
-      disk_cache ? disk_cache->block_size() : std::max<uint64_t>(1, options_.read.part_size);
-  const uint64_t lead = disk_cache ? (part_size - offset % part_size) % part_size : 0;
+      tiers.any() ? tiers.block_size() : std::max<uint64_t>(1, options_.read.part_size);
+  const uint64_t lead = tiers.any() ? (part_size - offset % part_size) % part_size : 0;
   const uint64_t first_part = std::min<uint64_t>(lead ? lead : part_size, out.size());
   const size_t parts =
       1 + static_cast<size_t>((out.size() - first_part + part_size - 1) / part_size);

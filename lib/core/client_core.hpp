@@ -10,6 +10,7 @@
 #include "cache/block_cache.hpp"
 #include "cache/disk_cache.hpp"
 #include "core/disk_tier.hpp"
+#include "core/shared_tier.hpp"
 #include "core/stats.hpp"
 #include "core/store_registry.hpp"
 #include "core/thread_pool.hpp"
@@ -53,9 +54,12 @@ class ClientCore {
   BlockCache& cache() { return cache_; }
   // The disk cache, or null when none is configured (or before OpenDiskCache).
   DiskCache* disk_cache() { return disk_cache_.get(); }
+  // The shared (fleet) tier, or null when options().fleet.shared_cache is empty.
+  SharedTier* shared_tier() { return shared_tier_.get(); }
 
   // Opens the disk cache of options().cache_dir (else OBJECTFS_CACHE_DIR), if
-  // any. Called once, before the first read; errors name the directory.
+  // any, and the shared tier of options().fleet. Called once, before the
+  // first read; errors name the directory or the URI.
   Status OpenDiskCache();
 
   // Loads the price table and starts the metrics server the options ask for.
@@ -78,8 +82,8 @@ class ClientCore {
   // Splits [offset, offset + out.size()) into part_size ranged reads run in
   // parallel on io_pool, each pinned by `conditions`. Returns bytes read (short
   // only at the object's end). Must not be called from an io_pool thread.
-  // With `disk` (and a disk cache), the parts are the disk cache's blocks and
-  // each is read through it (ReadThroughDisk).
+  // With `disk` (and a disk cache or shared tier), the parts are the tiers'
+  // blocks and each is read through them (ReadThroughTiers).
   Result<size_t> ParallelRead(ObjectStore& store, std::string_view key,
                               const ReadConditions& conditions, uint64_t offset,
                               std::span<std::byte> out, const DiskObject* disk = nullptr);
@@ -99,6 +103,7 @@ class ClientCore {
   SharedState shared_;  // what stores of this Client share (credential providers)
   BlockCache cache_;
   std::unique_ptr<DiskCache> disk_cache_;
+  std::unique_ptr<SharedTier> shared_tier_;  // before io_pool_: its tasks use it
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<ObjectStore>> stores_;

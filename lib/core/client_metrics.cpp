@@ -26,10 +26,11 @@ MetricFamily ByTier(std::string name, std::string help, MetricType type,
 
 // Rows of the counter list that a named family above already carries.
 bool HasNamedFamily(std::string_view row) {
-  for (std::string_view named : {"head_requests", "get_requests", "list_requests", "put_requests",
-                                 "delete_requests", "other_requests", "retries", "bytes_downloaded",
-                                 "bytes_uploaded", "cache_hits", "cache_misses", "cache_hit_bytes",
-                                 "memory_used", "disk_hits", "disk_misses", "disk_bytes_read"}) {
+  for (std::string_view named :
+       {"head_requests", "get_requests", "list_requests", "put_requests", "delete_requests",
+        "other_requests", "retries", "bytes_downloaded", "bytes_uploaded", "cache_hits",
+        "cache_misses", "cache_hit_bytes", "memory_used", "disk_hits", "disk_misses",
+        "disk_bytes_read", "shared_hits", "shared_misses", "shared_bytes_read"}) {
     if (row == named) return true;
   }
   return false;
@@ -93,13 +94,15 @@ void ClientCore::AppendClientFamilies(std::vector<MetricFamily>& out) {
                        counter,
                        {{"memory", stats.cache_hit_bytes},
                         {"disk", stats.disk_bytes_read},
-                        {"shared", 0},
+                        {"shared", stats.shared_bytes_read},
                         {"origin", stats.bytes_downloaded}}));
-  out.push_back(ByTier("objectfs_cache_hits_total", "block lookups that hit, by tier", counter,
-                       {{"memory", stats.cache_hits}, {"disk", stats.disk_hits}, {"shared", 0}}));
-  out.push_back(
-      ByTier("objectfs_cache_misses_total", "block lookups that missed, by tier", counter,
-             {{"memory", stats.cache_misses}, {"disk", stats.disk_misses}, {"shared", 0}}));
+  out.push_back(ByTier(
+      "objectfs_cache_hits_total", "block lookups that hit, by tier", counter,
+      {{"memory", stats.cache_hits}, {"disk", stats.disk_hits}, {"shared", stats.shared_hits}}));
+  out.push_back(ByTier("objectfs_cache_misses_total", "block lookups that missed, by tier", counter,
+                       {{"memory", stats.cache_misses},
+                        {"disk", stats.disk_misses},
+                        {"shared", stats.shared_misses}}));
   out.push_back(Single("objectfs_disk_cache_bytes",
                        "block bytes in the disk cache directory (estimate: last scan plus this "
                        "process's writes)",

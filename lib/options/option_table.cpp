@@ -21,6 +21,7 @@ constexpr std::string_view kRead = "Reading";
 constexpr std::string_view kHttp = "HTTP";
 constexpr std::string_view kDisk = "Disk cache";
 constexpr std::string_view kObserve = "Logs, metrics and cost";
+constexpr std::string_view kFleet = "Shared (fleet) cache";
 
 const OptionInfo kOptions[] = {
     {.name = "endpoint_url",
@@ -286,6 +287,22 @@ const OptionInfo kOptions[] = {
      .env = {"OBJECTFS_CACHE_SIZE"},
      .zero_means = "10G",
      .field = OBJECTFS_FIELD(cache_size)},
+    {.name = "shared_cache",
+     .type = T::kString,
+     .group = kFleet,
+     .help = "bucket/prefix that holds disk-cache blocks as objects for a fleet, e.g. "
+             "s3://fleet-cache/blocks/: read before the origin, filled in the background",
+     .env = {"OBJECTFS_SHARED_CACHE"},
+     .value_name = "URI",
+     .field = OBJECTFS_FIELD(fleet.shared_cache)},
+    {.name = "shared_cache_read_url",
+     .type = T::kString,
+     .group = kFleet,
+     .help = "read shared_cache's blocks through this HTTP(S) cache or CDN in front of its "
+             "bucket and prefix (writes still go to the bucket)",
+     .env = {"OBJECTFS_SHARED_CACHE_READ_URL"},
+     .value_name = "URL",
+     .field = OBJECTFS_FIELD(fleet.shared_cache_read_url)},
     {.name = "log_level",
      .type = T::kString,
      .group = kObserve,

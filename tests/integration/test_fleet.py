@@ -1,0 +1,120 @@
+"""The shared (fleet) tier against a real Ceph RGW: an origin bucket (the
+fixtures) and a tier bucket per test. Every node is its own process with its
+own empty memory (and no disk cache), as on separate machines."""
+
+import concurrent.futures
+import hashlib
+import os
+import re
+import subprocess
+import uuid
+
+import boto3
+import pytest
+
+from conftest import s3uri
+
+
+@pytest.fixture
+def s3(rgw):
+    return boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"], region_name="us-east-1",
+                        aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                        aws_secret_access_key=rgw["RGW_SECRET_KEY"])
+
+
+@pytest.fixture
+def tier(s3):
+    """A fresh tier bucket, emptied and removed afterwards; yields its URI with a prefix."""
+    bucket = f"tier-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    yield bucket, f"s3://{bucket}/fleet/"
+    for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=obj["Key"])
+    s3.delete_bucket(Bucket=bucket)
+
+
+def stats_of(stderr):
+    line = [l for l in stderr.decode().splitlines() if l.startswith("stats:")][-1]
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)\b(?!\.)", line)}
+
+
+def cat(objectfs, key, *flags):
+    """sha256 of `objectfs cat`, and its stats."""
+    result = objectfs("--stats", *flags, "cat", s3uri(key), check_rc=0, timeout=300)
+    return hashlib.sha256(result.stdout).hexdigest(), stats_of(result.stderr), result.stderr.decode()
+
+
+def tier_blocks(s3, bucket):
+    return [o for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+            if "/blocks/" in o["Key"]]
+
+
+def test_a_seeded_tier_serves_eight_fresh_nodes_with_no_origin_gets(objectfs, rgw, s3, tier):
+    bucket, uri = tier
+    entry = rgw["manifest"]["big.bin"]
+    seeded = objectfs("--stats", "--shared-cache", uri, "warm", "--no-progress", s3uri("big.bin"),
+                      check_rc=0, timeout=300)
+    assert stats_of(seeded.stderr)["shared_bytes_written"] == entry["size"]
+    blocks = (entry["size"] + (8 << 20) - 1) >> 23
+    assert len(tier_blocks(s3, bucket)) == blocks
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        nodes = list(pool.map(lambda _: cat(objectfs, "big.bin", "--shared-cache", uri), range(8)))
+    for digest, stats, _ in nodes:
+        assert digest == entry["sha256"]
+        assert stats["get_requests"] == 0 and stats["bytes_downloaded"] == 0
+        assert stats["shared_hits"] >= blocks and stats["shared_corrupt_blocks"] == 0
+    # Seeding again finds every block there (a HEAD each) and fetches nothing.
+    again = objectfs("--stats", "--shared-cache", uri, "warm", "--no-progress", s3uri("big.bin"),
+                     check_rc=0)
+    assert stats_of(again.stderr)["get_requests"] == 0
+
+
+def test_a_cold_node_publishes_what_it_fetched_for_the_next(objectfs, rgw, s3, tier):
+    bucket, uri = tier
+    entry = rgw["manifest"]["big.bin"]
+    digest, first, _ = cat(objectfs, "big.bin", "--shared-cache", uri)
+    assert digest == entry["sha256"] and first["bytes_downloaded"] >= entry["size"]
+    assert first["shared_bytes_written"] == entry["size"]  # published before the process ended
+    digest, second, _ = cat(objectfs, "big.bin", "--shared-cache", uri)
+    assert digest == entry["sha256"] and second["get_requests"] == 0
+    assert len(tier_blocks(s3, bucket)) == (entry["size"] + (8 << 20) - 1) >> 23
+
+
+def test_tier_blocks_overwritten_with_garbage_are_detected_and_refetched(objectfs, rgw, s3, tier):
+    bucket, uri = tier
+    entry = rgw["manifest"]["big.bin"]
+    objectfs("--shared-cache", uri, "warm", "--no-progress", s3uri("big.bin"), check_rc=0)
+    blocks = tier_blocks(s3, bucket)
+    for obj in blocks:
+        s3.put_object(Bucket=bucket, Key=obj["Key"], Body=os.urandom(obj["Size"]))
+    digest, stats, _ = cat(objectfs, "big.bin", "--shared-cache", uri)
+    assert digest == entry["sha256"]
+    assert stats["shared_corrupt_blocks"] >= len(blocks) and stats["shared_hits"] == 0
+    assert stats["bytes_downloaded"] >= entry["size"]
+
+
+def test_a_missing_tier_bucket_costs_nothing_but_a_warning(objectfs, rgw):
+    entry = rgw["manifest"]["big.bin"]
+    missing = f"s3://no-such-tier-{uuid.uuid4().hex[:8]}/fleet/"
+    digest, stats, stderr = cat(objectfs, "big.bin", "--shared-cache", missing)
+    assert digest == entry["sha256"]
+    assert stats["shared_hits"] == 0 and stats["shared_failures"] >= 1
+    warnings = [l for l in stderr.splitlines() if "shared cache" in l]
+    assert len(warnings) == 1 and missing in warnings[0] and "does not exist" in warnings[0]
+
+
+def test_an_unreachable_tier_read_url_falls_back_to_the_origin(objectfs, rgw, tier):
+    _, uri = tier
+    entry = rgw["manifest"]["big.bin"]
+    digest, stats, stderr = cat(objectfs, "big.bin", "--shared-cache", uri,
+                                "--shared-cache-read-url", "http://127.0.0.1:1/fleet/")
+    assert digest == entry["sha256"]
+    assert stats["shared_failures"] >= 1 and stats["bytes_downloaded"] >= entry["size"]
+    assert "127.0.0.1:1" in stderr
+
+
+def test_a_shared_cache_that_cannot_be_written_is_refused_at_start(objectfs):
+    result = objectfs("--shared-cache", "https://example.invalid/blocks/", "stat",
+                      s3uri("big.bin"), check_rc=1)
+    assert "shared_cache https://example.invalid/blocks/" in result.stderr.decode()
+    assert "cannot be written" in result.stderr.decode()
