@@ -100,6 +100,12 @@ struct FleetOptions {
   // An HTTP(S) cache or CDN in front of shared_cache's bucket and prefix, for
   // reads (block names are immutable); writes still go to shared_cache.
   std::string shared_cache_read_url;
+  // Cooperative cold start: `fleet_size` nodes reading the same objects fetch
+  // from the origin only the blocks of their `fleet_rank` (0-based) and wait
+  // up to `fleet_wait` for the others' blocks to appear in shared_cache.
+  int fleet_size = 1;
+  int fleet_rank = 0;
+  std::chrono::milliseconds fleet_wait{20000};
 };
 
 struct ClientOptions {

@@ -12,13 +12,19 @@ namespace objectfs::internal {
 namespace {
 
 // One whole block into `out` (its exact length): from the shared tier when it
-// holds a verified copy, else from the origin (then published); stored in the
+// holds a verified copy (in a cooperative fleet, once the rank that fetches it
+// has published it), else from the origin (then published); stored in the
 // disk cache either way. A failed disk store (no room) is counted, harmless.
 Status FetchBlock(const Tiers& tiers, ObjectStore& store, std::string_view key,
                   const DiskObject& object, uint64_t block, std::span<std::byte> out,
                   const ReadConditions& conditions) {
   const uint64_t start = block * tiers.block_size();
-  if (tiers.shared == nullptr || !tiers.shared->Read(object.identity, block, out)) {
+  SharedTier* const shared = tiers.shared;
+  const bool from_tier =
+      shared != nullptr &&
+      (shared->Read(object.identity, block, out) ||
+       (!shared->Owns(object.identity, block) && shared->WaitFor(object.identity, block, out)));
+  if (!from_tier) {
     OBJECTFS_ASSIGN_OR_RETURN(size_t n, ReadPart(store, key, {start, out.size()}, out, conditions));
     if (n != out.size()) {
       return DataLoss("'" + std::string(key) + "': block at offset " + std::to_string(start) +

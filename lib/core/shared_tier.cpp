@@ -1,6 +1,8 @@
 #include "core/shared_tier.hpp"
 
 #include <cstring>
+#include <functional>
+#include <thread>
 #include <vector>
 
 #include "cache/buffer_pool.hpp"
@@ -49,14 +51,21 @@ std::vector<std::byte> EncodedBlock(const std::string& identity, std::span<const
 
 }  // namespace
 
-SharedTier::SharedTier(uint64_t block_size, StatsCounters* stats, LogSink log)
-    : block_size_(block_size), stats_(stats), log_(std::move(log)) {}
+SharedTier::SharedTier(uint64_t block_size, StatsCounters* stats, LogSink log,
+                       const FleetOptions& fleet)
+    : block_size_(block_size),
+      stats_(stats),
+      log_(std::move(log)),
+      fleet_size_(std::max(1, fleet.fleet_size)),
+      fleet_rank_(fleet.fleet_rank),
+      fleet_wait_(fleet.fleet_wait),
+      rank_missed_(new std::atomic<bool>[static_cast<size_t>(fleet_size_)]()) {}
 
 SharedTier::~SharedTier() = default;
 
 Result<std::unique_ptr<SharedTier>> SharedTier::Open(const ClientOptions& options,
                                                      uint64_t block_size, StatsCounters* stats) {
-  std::unique_ptr<SharedTier> tier(new SharedTier(block_size, stats, options.log));
+  std::unique_ptr<SharedTier> tier(new SharedTier(block_size, stats, options.log, options.fleet));
   tier->core_ = std::make_unique<ClientCore>(TierOptions(options));
   const std::string& uri = options.fleet.shared_cache;
   tier->uri_ = uri;
@@ -166,6 +175,38 @@ void SharedTier::Publish(const std::string& identity, uint64_t block,
 void SharedTier::Drain() {
   std::unique_lock lock(queue_mu_);
   queue_empty_.wait(lock, [this] { return queued_bytes_ == 0; });
+}
+
+int SharedTier::OwnerOf(const std::string& identity, uint64_t block) const {
+  // By a hash of the block's name, so every object spreads over every rank.
+  const std::string key = KeyOf(identity, block);
+  return static_cast<int>(std::hash<std::string>{}(key) % static_cast<size_t>(fleet_size_));
+}
+
+bool SharedTier::Owns(const std::string& identity, uint64_t block) const {
+  return fleet_size_ <= 1 || OwnerOf(identity, block) == fleet_rank_;
+}
+
+bool SharedTier::WaitFor(const std::string& identity, uint64_t block, std::span<std::byte> out) {
+  const int owner = OwnerOf(identity, block);
+  std::atomic<bool>& missed = rank_missed_[static_cast<size_t>(owner)];
+  const auto deadline = std::chrono::steady_clock::now() + fleet_wait_;
+  auto poll = std::chrono::milliseconds(50);
+  while (!missed.load(std::memory_order_relaxed) && !Skipping()) {
+    std::this_thread::sleep_for(poll);
+    if (Read(identity, block, out)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      if (!missed.exchange(true) && log_) {
+        const std::string message = "shared cache " + uri_ + ": rank " + std::to_string(owner) +
+                                    " did not publish a block within fleet_wait; fetching its "
+                                    "blocks from the origin";
+        log_({LogLevel::kWarning, message, uri_});
+      }
+      return false;
+    }
+    poll = std::min(poll * 2, std::chrono::milliseconds(500));
+  }
+  return false;
 }
 
 bool SharedTier::Contains(const std::string& identity, uint64_t block, uint64_t block_bytes) {

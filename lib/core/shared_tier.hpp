@@ -51,11 +51,19 @@ class SharedTier {
   // Waits until the publishes queued so far are done (stored or failed).
   void Drain();
 
+  // Cooperative cold start (fleet_size > 1): whether this node fetches the
+  // block from the origin itself, and waiting (up to fleet_wait, polling the
+  // tier) for the rank that does. A rank whose block never came is not waited
+  // for again, so a dead rank costs the others one wait.
+  bool Owns(const std::string& identity, uint64_t block) const;
+  bool WaitFor(const std::string& identity, uint64_t block, std::span<std::byte> out);
+
   static constexpr uint64_t kMaxQueuedBytes = 64ull << 20;
   static constexpr std::chrono::seconds kSkipFor{30};
 
  private:
-  SharedTier(uint64_t block_size, StatsCounters* stats, LogSink log);
+  SharedTier(uint64_t block_size, StatsCounters* stats, LogSink log, const FleetOptions& fleet);
+  int OwnerOf(const std::string& identity, uint64_t block) const;
   std::string KeyOf(const std::string& identity, uint64_t block) const;
   Status PutObject(const std::string& key, std::span<const std::byte> object);
   bool Skipping() const;
@@ -64,7 +72,11 @@ class SharedTier {
   const uint64_t block_size_;
   StatsCounters* const stats_;
   const LogSink log_;
-  std::string uri_;  // for messages
+  const int fleet_size_;
+  const int fleet_rank_;
+  const std::chrono::milliseconds fleet_wait_;
+  std::unique_ptr<std::atomic<bool>[]> rank_missed_;  // per rank: a wait for it timed out
+  std::string uri_;                                   // for messages
   std::string prefix_;
   std::shared_ptr<ObjectStore> store_;
   std::shared_ptr<ObjectStore> read_store_;  // the CDN's, or store_

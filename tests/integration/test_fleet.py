@@ -118,3 +118,59 @@ def test_a_shared_cache_that_cannot_be_written_is_refused_at_start(objectfs):
                       s3uri("big.bin"), check_rc=1)
     assert "shared_cache https://example.invalid/blocks/" in result.stderr.decode()
     assert "cannot be written" in result.stderr.decode()
+
+
+@pytest.fixture
+def model(s3, rgw):
+    """A 256 MiB object in the origin bucket, removed afterwards."""
+    key = f"fleet/model-{uuid.uuid4().hex[:8]}.bin"
+    data = os.urandom(1 << 20) * 256
+    s3.put_object(Bucket="objectfs-test", Key=key, Body=data)
+    yield key, hashlib.sha256(data).hexdigest(), len(data)
+    s3.delete_object(Bucket="objectfs-test", Key=key)
+
+
+def fleet(objectfs, key, uri, ranks, size, wait="60s"):
+    def node(rank):
+        return cat(objectfs, key, "--shared-cache", uri, "--fleet-size", str(size),
+                   "--fleet-rank", str(rank), "--fleet-wait", wait, "--memory-limit", "128M")
+
+    with concurrent.futures.ThreadPoolExecutor(len(ranks)) as pool:
+        return list(pool.map(node, ranks))
+
+
+def test_a_cold_fleet_of_eight_fetches_the_model_from_the_origin_about_once(objectfs, model,
+                                                                             tier):
+    key, digest, size = model
+    _, uri = tier
+    nodes = fleet(objectfs, key, uri, range(8), 8)
+    assert all(d == digest for d, _, _ in nodes)
+    origin = sum(stats["bytes_downloaded"] for _, stats, _ in nodes)
+    assert origin <= 1.1 * size, [stats["bytes_downloaded"] for _, stats, _ in nodes]
+    assert sum(stats["shared_bytes_written"] for _, stats, _ in nodes) >= size
+
+
+def test_a_dead_rank_costs_the_others_one_wait(objectfs, model, tier):
+    key, digest, size = model
+    _, uri = tier
+    nodes = fleet(objectfs, key, uri, range(7), 8, wait="3s")  # rank 7 never comes
+    assert all(d == digest for d, _, _ in nodes)
+    origin = sum(stats["bytes_downloaded"] for _, stats, _ in nodes)
+    assert origin <= 2 * size
+    # The first node to give up on rank 7 fetched its blocks and published them;
+    # the others found them in the tier or gave up too (unless the hash gave
+    # rank 7 no block of this object: then nothing was missing).
+    warned = ["rank 7 did not publish" in stderr for _, _, stderr in nodes]
+    assert any(warned) or origin <= 1.1 * size
+
+
+def test_fleet_options_are_checked(objectfs, tier):
+    _, uri = tier
+    bad = objectfs("--shared-cache", uri, "--fleet-size", "4", "--fleet-rank", "4", "stat",
+                   s3uri("big.bin"), check_rc=1)
+    assert "fleet_rank must be 0 to fleet_size - 1 (3) (got 4)" in bad.stderr.decode()
+    alone = objectfs("--fleet-size", "4", "stat", s3uri("big.bin"), check_rc=1)
+    assert "fleet_size > 1 needs shared_cache" in alone.stderr.decode()
+    from_job = objectfs("--shared-cache", uri, "--fleet-size", "2", "stat", s3uri("big.bin"),
+                        env_extra={"JOB_COMPLETION_INDEX": "5"}, check_rc=1)
+    assert "(got 5)" in from_job.stderr.decode()
