@@ -4,9 +4,13 @@ own empty memory (and no disk cache), as on separate machines."""
 
 import concurrent.futures
 import hashlib
+import json
 import os
 import re
+import shutil
+import socket
 import subprocess
+import time
 import uuid
 
 import boto3
@@ -174,3 +178,83 @@ def test_fleet_options_are_checked(objectfs, tier):
     from_job = objectfs("--shared-cache", uri, "--fleet-size", "2", "stat", s3uri("big.bin"),
                         env_extra={"JOB_COMPLETION_INDEX": "5"}, check_rc=1)
     assert "(got 5)" in from_job.stderr.decode()
+
+
+@pytest.fixture
+def cdn(rgw, s3, tier, tmp_path):
+    """nginx with proxy_cache in front of the tier bucket (made publicly readable,
+    as a CDN origin is); yields (read URL, access log). Stopped afterwards."""
+    bucket, _ = tier
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                       "Resource": f"arn:aws:s3:::{bucket}/*"}]}))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "nginx").mkdir()
+    root = tmp_path / "nginx"
+    access = root / "access.log"
+    user = "user root;" if os.getuid() == 0 else ""
+    (root / "nginx.conf").write_text(f"""{user}
+daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    log_format cache '$request $status $upstream_cache_status';
+    access_log {access} cache;
+    client_body_temp_path {root}/body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    proxy_cache_path {root}/cache keys_zone=blocks:1m max_size=1g;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass {rgw["RGW_ENDPOINT"]};
+            proxy_cache blocks;
+            proxy_cache_valid 200 1h;
+            proxy_set_header Range "";
+        }}
+    }}
+}}
+""")
+    nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c",
+                              str(root / "nginx.conf"), "-p", str(root)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert nginx.poll() is None, nginx.stderr.read().decode()
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/{bucket}/fleet/", access
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+
+
+def test_a_second_node_reads_the_tier_through_a_caching_proxy(objectfs, rgw, tier, cdn):
+    _, uri = tier
+    url, access = cdn
+    entry = rgw["manifest"]["big.bin"]
+    blocks = (entry["size"] + (8 << 20) - 1) >> 23
+    objectfs("--shared-cache", uri, "warm", "--no-progress", s3uri("big.bin"), check_rc=0)
+    first, first_stats, _ = cat(objectfs, "big.bin", "--shared-cache", uri,
+                                "--shared-cache-read-url", url)
+    assert first == entry["sha256"] and first_stats["get_requests"] == 0
+    misses = access.read_text().count(" MISS")
+    assert misses >= blocks
+    second, second_stats, _ = cat(objectfs, "big.bin", "--shared-cache", uri,
+                                  "--shared-cache-read-url", url)
+    assert second == entry["sha256"] and second_stats["get_requests"] == 0
+    assert second_stats["shared_hits"] >= blocks
+    assert access.read_text().count(" MISS") == misses  # nothing new went to the bucket
+    assert access.read_text().count(" HIT") >= blocks
