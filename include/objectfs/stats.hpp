@@ -13,30 +13,38 @@ namespace objectfs {
 
 // X(name, kind, help): kind is Counter (only grows, since the Client was
 // created) or Gauge (a level now, or its peak).
-#define OBJECTFS_CLIENT_STATS(X)                                                                  \
-  X(head_requests, Counter, "metadata (HEAD) requests sent to stores")                            \
-  X(get_requests, Counter, "data GET requests sent to stores")                                    \
-  X(list_requests, Counter, "listing requests sent to stores")                                    \
-  X(put_requests, Counter, "upload requests: PUTs, parts, multipart starts and commits")          \
-  X(delete_requests, Counter, "delete and abort requests sent to stores")                         \
-  X(other_requests, Counter, "other requests: credentials, tokens")                               \
-  X(retries, Counter, "requests sent again after a retryable failure")                            \
-  X(bytes_downloaded, Counter, "object bytes received from stores")                               \
-  X(bytes_uploaded, Counter, "object bytes stored by uploads (parts that succeeded)")             \
-  X(bytes_served, Counter, "bytes returned to callers by File reads")                             \
-  X(cache_hits, Counter, "memory cache block lookups that hit")                                   \
-  X(cache_misses, Counter, "memory cache block lookups that missed")                              \
-  X(memory_used, Gauge, "bytes held by the memory cache and in-flight fetches now")               \
-  X(memory_peak, Gauge, "the most bytes the memory cache ever held")                              \
-  X(disk_hits, Counter, "disk cache block lookups that hit")                                      \
-  X(disk_misses, Counter, "disk cache block lookups that missed")                                 \
-  X(disk_bytes_read, Counter, "bytes read from the disk cache")                                   \
-  X(disk_bytes_written, Counter, "bytes written to the disk cache")                               \
-  X(disk_corrupt_blocks, Counter, "disk cache blocks that failed their checksum (fetched again)") \
-  X(disk_bytes_verified, Counter, "disk cache bytes whose checksums were computed")               \
-  X(disk_write_failures, Counter, "disk cache blocks that could not be stored (no room, errors)") \
-  X(prefetch_plans, Counter,                                                                      \
-    "files prefetched in their format's read order (safetensors headers)")                        \
+#define OBJECTFS_CLIENT_STATS(X)                                                                   \
+  X(head_requests, Counter, "metadata (HEAD) requests sent to stores")                             \
+  X(get_requests, Counter, "data GET requests sent to stores")                                     \
+  X(list_requests, Counter, "listing requests sent to stores")                                     \
+  X(put_requests, Counter, "upload requests: PUTs, parts, multipart starts and commits")           \
+  X(delete_requests, Counter, "delete and abort requests sent to stores")                          \
+  X(other_requests, Counter, "other requests: credentials, tokens")                                \
+  X(retries, Counter, "requests sent again after a retryable failure")                             \
+  X(bytes_downloaded, Counter, "object bytes received from stores")                                \
+  X(bytes_uploaded, Counter, "object bytes stored by uploads (parts that succeeded)")              \
+  X(bytes_served, Counter, "bytes returned to callers by File reads")                              \
+  X(cache_hits, Counter, "memory cache block lookups that hit")                                    \
+  X(cache_hit_bytes, Counter, "bytes of File reads found in the memory cache")                     \
+  X(cache_misses, Counter, "memory cache block lookups that missed")                               \
+  X(memory_used, Gauge, "bytes held by the memory cache and in-flight fetches now")                \
+  X(memory_peak, Gauge, "the most bytes the memory cache ever held")                               \
+  X(disk_hits, Counter, "disk cache block lookups that hit")                                       \
+  X(disk_misses, Counter, "disk cache block lookups that missed")                                  \
+  X(disk_bytes_read, Counter, "bytes read from the disk cache")                                    \
+  X(disk_bytes_written, Counter, "bytes written to the disk cache")                                \
+  X(disk_corrupt_blocks, Counter, "disk cache blocks that failed their checksum (fetched again)")  \
+  X(disk_bytes_verified, Counter, "disk cache bytes whose checksums were computed")                \
+  X(disk_write_failures, Counter, "disk cache blocks that could not be stored (no room, errors)")  \
+  X(shared_hits, Counter, "shared tier blocks read and verified")                                  \
+  X(shared_misses, Counter, "shared tier block lookups that found none (or a corrupt one)")        \
+  X(shared_bytes_read, Counter, "bytes read from the shared tier")                                 \
+  X(shared_bytes_written, Counter, "bytes stored in the shared tier")                              \
+  X(shared_corrupt_blocks, Counter, "shared tier blocks that failed verification (ignored)")       \
+  X(shared_failures, Counter, "shared tier requests that failed (the origin served instead)")      \
+  X(shared_dropped, Counter, "blocks not published to the shared tier (queue full, tier skipped)") \
+  X(prefetch_plans, Counter,                                                                       \
+    "files prefetched in their format's read order (safetensors headers)")                         \
   X(prefetch_bytes, Counter, "bytes those format plans fetched ahead of the reader")
 
 // Counters since the Client was created (Client::Stats()).

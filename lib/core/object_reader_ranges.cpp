@@ -1,6 +1,6 @@
 // ObjectReader::ReadRanges: exactly the ranges asked for, as part-sized
 // pieces run in parallel on the io pool, each straight into the caller's
-// buffer (through the disk tier when there is one). No readahead and no
+// buffer (through the block tiers when there are any). No readahead and no
 // memory-cache fill: a subset loader's bytes fetched are its bytes asked for.
 #include <condition_variable>
 #include <mutex>
@@ -16,8 +16,8 @@ Status ObjectReader::ReadRanges(std::span<const ByteRange> ranges,
     ByteRange range;
     std::span<std::byte> into;
   };
-  // Pieces never cross a part (or disk block) boundary of the object.
-  const uint64_t part = target_->disk ? target_->disk->block_size() : part_size_;
+  // Pieces never cross a part (or tier block) boundary of the object.
+  const uint64_t part = target_->tiers.any() ? target_->tiers.block_size() : part_size_;
   std::vector<Piece> pieces;
   for (size_t i = 0; i < ranges.size(); ++i) {
     const ByteRange& range = ranges[i];
@@ -30,8 +30,8 @@ Status ObjectReader::ReadRanges(std::span<const ByteRange> ranges,
     }
   }
   auto read_piece = [target = target_.get()](const Piece& piece) -> Status {
-    auto n = ReadThroughDisk(target->disk, *target->store, target->key, target->disk_object,
-                             piece.range, piece.into, target->pin);
+    auto n = ReadThroughTiers(target->tiers, *target->store, target->key, target->disk_object,
+                              piece.range, piece.into, target->pin);
     if (!n.ok()) return n.status();
     if (*n != piece.range.length) {
       return DataLoss("'" + target->key + "': range at offset " +
