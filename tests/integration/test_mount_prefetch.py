@@ -43,7 +43,8 @@ def write_model(path, count=40, seed=11):
 def stats_of(log):
     line = [l for l in log.read_text().splitlines() if "stats:" in l][-1]
     line = line[line.index("stats:") + len("stats:"):]  # log lines carry a time prefix
-    return {k: int(v) for k, v in (item.split("=") for item in line.split())}
+    items = dict(item.split("=", 1) for item in line.split() if "=" in item)
+    return {k: int(v) for k, v in items.items() if v.isdigit()}  # counters; the cost is a float
 
 
 def delete(rgw, key):
