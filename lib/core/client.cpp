@@ -9,6 +9,16 @@ namespace objectfs {
 Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   OBJECTFS_RETURN_IF_ERROR(ValidateOptions(options));
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
+  // ValidateOptions checks an explicit memory_limit; the automatic one is
+  // known only now. A part must fit twice, or reads and uploads would
+  // allocate past the budget.
+  const uint64_t part_size = core->options().read.part_size;
+  if (core->cache().budget() < 2 * part_size) {
+    auto mib = [](uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; };
+    return InvalidArgument("part_size " + mib(part_size) +
+                           " does not fit twice in memory_limit (automatic: " +
+                           mib(core->cache().budget()) + "): lower part_size or raise memory_limit");
+  }
   OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
   return std::shared_ptr<Client>(new Client(std::move(core)));
 }
@@ -40,6 +50,12 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
   request.max_keys = max_keys;
   auto page = at.store->List(request);
   if (!page.ok()) return page.status().WithContext(at.uri.ToString());
+  // A server that answers a page token with the same token would make every
+  // caller's "until the token is empty" loop run forever.
+  if (!request.page_token.empty() && page->next_page_token == request.page_token) {
+    return DataLoss(at.uri.ToString() + ": the listing repeated its continuation token '" +
+                    request.page_token + "': it would never end");
+  }
   return page;
 }
 

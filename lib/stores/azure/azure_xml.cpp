@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include "http/rest.hpp"
 #include "util/time_formats.hpp"
 
 namespace objectfs::internal {
@@ -19,7 +20,8 @@ Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_pre
     ObjectInfo info;
     info.key = std::string(name_prefix) + blob.child_value("Name");
     pugi::xml_node props = blob.child("Properties");
-    info.size = std::strtoull(props.child_value("Content-Length"), nullptr, 10);
+    OBJECTFS_ASSIGN_OR_RETURN(info.size, ParseObjectSize(props.child_value("Content-Length"),
+                                                         "List Blobs entry '" + info.key + "'"));
     info.etag = props.child_value("Etag");
     if (!info.etag.empty() && info.etag.front() != '"') info.etag = '"' + info.etag + '"';
     info.mtime = ParseHttpDate(props.child_value("Last-Modified"));

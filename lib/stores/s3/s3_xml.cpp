@@ -4,6 +4,7 @@
 #include <ctime>
 #include <pugixml.hpp>
 
+#include "http/rest.hpp"
 #include "util/time_formats.hpp"
 
 namespace objectfs::internal {
@@ -20,7 +21,9 @@ Result<ListPage> ParseListObjectsV2(std::string_view body) {
   for (pugi::xml_node entry : root.children("Contents")) {
     ObjectInfo info;
     info.key = entry.child_value("Key");
-    info.size = std::strtoull(entry.child_value("Size"), nullptr, 10);
+    OBJECTFS_ASSIGN_OR_RETURN(info.size,
+                              ParseObjectSize(entry.child_value("Size"),
+                                              "ListObjectsV2 entry '" + info.key + "'"));
     info.etag = entry.child_value("ETag");
     info.mtime = ParseIso8601(entry.child_value("LastModified"));
     page.objects.push_back(std::move(info));
