@@ -15,9 +15,9 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   const uint64_t part_size = core->options().read.part_size;
   if (core->cache().budget() < 2 * part_size) {
     auto mib = [](uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; };
-    return InvalidArgument("part_size " + mib(part_size) +
-                           " does not fit twice in memory_limit (automatic: " +
-                           mib(core->cache().budget()) + "): lower part_size or raise memory_limit");
+    return InvalidArgument(
+        "part_size " + mib(part_size) + " does not fit twice in memory_limit (automatic: " +
+        mib(core->cache().budget()) + "): lower part_size or raise memory_limit");
   }
   OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
   return std::shared_ptr<Client>(new Client(std::move(core)));
@@ -55,6 +55,21 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
   if (!request.page_token.empty() && page->next_page_token == request.page_token) {
     return DataLoss(at.uri.ToString() + ": the listing repeated its continuation token '" +
                     request.page_token + "': it would never end");
+  }
+  // Every caller cuts the prefix off the names (the mount, cp -r, rm -r): a
+  // name outside it is a broken server, refused here once for all of them.
+  for (const ObjectInfo& object : page->objects) {
+    if (!object.key.starts_with(request.prefix)) {
+      return DataLoss(at.uri.ToString() + ": the listing returned key '" + object.key +
+                      "', outside the prefix '" + request.prefix + "'");
+    }
+  }
+  for (const std::string& prefix : page->common_prefixes) {
+    if (prefix.size() <= request.prefix.size() || !prefix.starts_with(request.prefix) ||
+        (!request.delimiter.empty() && !prefix.ends_with(request.delimiter))) {
+      return DataLoss(at.uri.ToString() + ": the listing returned common prefix '" + prefix +
+                      "', not a directory under '" + request.prefix + "'");
+    }
   }
   return page;
 }

@@ -33,6 +33,9 @@ struct Exchange {
   const HttpRequest* request;
   HttpResponse* response;
   bool overflow = false;
+  // The blank line after the headers arrived: curl takes a connection closed
+  // in the middle of the headers as a complete answer.
+  bool headers_complete = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -42,11 +45,16 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     // A new status line (after 100-continue or a redirect) starts a new response.
     ex->response->headers.clear();
+    ex->headers_complete = false;
     const size_t space = line.find(' ');
     if (space != std::string_view::npos) {
       ex->response->status =
           std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
     }
+    return size * count;
+  }
+  if (line.empty()) {
+    ex->headers_complete = true;
     return size * count;
   }
   const size_t colon = line.find(':');
@@ -191,6 +199,9 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
     return Unavailable(where + ": " + detail + " (curl error " + std::to_string(rc) + ")");
+  }
+  if (!ex.headers_complete) {
+    return Unavailable(where + ": the connection closed in the middle of the answer's headers");
   }
   return response;
 }

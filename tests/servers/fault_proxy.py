@@ -97,6 +97,14 @@ class FaultProxy:
         self.stopped = threading.Event()
         self.thread = None
 
+    def change(self, fault, every, kinds=None):
+        """Another fault from now on, on the same port (the same endpoint for
+        the client, e.g. the same disk cache entries); the log is kept."""
+        with self.lock:
+            self.fault, self.every, self.candidates = fault, every, 0
+            self.kinds = set(kinds) if kinds else None
+            self.method, self.query_has = None, ""
+
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"

@@ -3,15 +3,16 @@
 #include <pugixml.hpp>
 
 #include "http/rest.hpp"
+#include "http/xml_document.hpp"
 #include "util/time_formats.hpp"
 
 namespace objectfs::internal {
 
 Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_prefix) {
   pugi::xml_document doc;
-  const pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
+  OBJECTFS_RETURN_IF_ERROR(LoadXmlDocument(doc, body, "List Blobs response"));
   pugi::xml_node root = doc.child("EnumerationResults");
-  if (!parsed || !root) {
+  if (!root) {
     return DataLoss("List Blobs: response is not an EnumerationResults document");
   }
   ListPage page;

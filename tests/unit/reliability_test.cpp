@@ -1,0 +1,162 @@
+// Defects found by the reliability probe (issue 16), each held by a test that
+// failed before its fix.
+#include <catch2/catch.hpp>
+
+#include "http/rest.hpp"
+#include "http/xml_document.hpp"
+#include "objectfs/client.hpp"
+#include "objectfs/option_schema.hpp"
+#include "objectfs/uri.hpp"
+#include "stores/azure/azure_xml.hpp"
+#include "stores/gcs/gcs_json.hpp"
+#include "stores/s3/s3_xml.hpp"
+#include "unit/fake_store.hpp"
+#include "util/utf8.hpp"
+
+using namespace objectfs;
+using namespace objectfs::internal;
+
+namespace {
+
+// A store whose listing answers every token with the same token.
+class LoopingListStore : public testing::FakeStore {
+ public:
+  LoopingListStore() : FakeStore(10) {}
+  Result<ListPage> List(const ListRequest&) override {
+    ++lists;
+    ListPage page;
+    page.objects.push_back(ObjectInfo{"k", 10, "\"e\"", {}});
+    page.next_page_token = "again";
+    return page;
+  }
+  int lists = 0;
+};
+
+bool Contains(const Status& s, std::string_view text) {
+  return s.message().find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a listing that repeats its continuation token is an error, not a loop",
+          "[reliability]") {
+  auto store = std::make_shared<LoopingListStore>();
+  auto client = Client::Create();
+  REQUIRE(client.ok());
+  REQUIRE((*client)
+              ->RegisterStore("mem", [store](const Uri&) -> Result<std::shared_ptr<ObjectStore>> {
+                return std::shared_ptr<ObjectStore>(store);
+              })
+              .ok());
+  auto first = (*client)->List("mem://bucket/", "/", "");
+  REQUIRE(first.ok());  // one page with a token is fine
+  CHECK(first->next_page_token == "again");
+  auto second = (*client)->List("mem://bucket/", "/", "again");
+  REQUIRE(!second.ok());
+  CHECK(second.status().code() == StatusCode::kDataLoss);
+  CHECK(Contains(second.status(), "repeated its continuation token 'again'"));
+  CHECK(Contains(second.status(), "mem://bucket/"));
+}
+
+TEST_CASE("the minimum transfer rate bounds a trickle, and cannot be switched off",
+          "[reliability][options]") {
+  // At 1 byte/s a 1 byte/s trickle never counted as slow (no bound at all).
+  CHECK(HttpOptions{}.low_speed_limit_bytes >= 1024);
+  ClientOptions o;
+  o.http.low_speed_limit_bytes = 0;  // curl: no limit
+  CHECK(ValidateOptions(o).message() == "low_speed_limit must be at least 1 byte per second (got 0)");
+}
+
+TEST_CASE("part sizes that cannot work are refused with a clear error", "[reliability][options]") {
+  ClientOptions o;
+  o.read.part_size = 1ull << 40;  // 1T: used to end in std::bad_alloc
+  CHECK(ValidateOptions(o).message() == "part_size must be between 64K and 5G (got 1T)");
+  // Within 5G but not twice within the automatic memory limit (at most 2G).
+  ClientOptions big;
+  big.read.part_size = 2ull << 30;
+  auto client = Client::Create(big);
+  REQUIRE(!client.ok());
+  CHECK(client.status().code() == StatusCode::kInvalidArgument);
+  CHECK(Contains(client.status(), "part_size 2048 MiB does not fit twice in memory_limit"));
+  // An explicit limit large enough is accepted (nothing is allocated up front).
+  big.read.memory_limit = 4ull << 30;
+  CHECK(Client::Create(big).ok());
+}
+
+TEST_CASE("keys that are not UTF-8 are refused with the bytes shown", "[reliability][uri]") {
+  CHECK(FirstInvalidUtf8("plain/ключ/€/𝄞") == std::string::npos);
+  CHECK(FirstInvalidUtf8("a\xff") == 1);
+  CHECK(FirstInvalidUtf8("\xc0\xaf") == 0);       // overlong '/'
+  CHECK(FirstInvalidUtf8("x\xed\xa0\x80") == 1);  // a surrogate
+  CHECK(FirstInvalidUtf8("\xe2\x82") == 0);       // cut short
+  CHECK(FirstInvalidUtf8("\xf4\x90\x80\x80") == 0);  // past U+10FFFF
+  CHECK(EscapeInvalidUtf8("a\xff\xfe/ключ") == "a\\xFF\\xFE/ключ");
+  for (const char* uri : {"s3://bucket/a\xff", "gs://bucket/\xc0\xaf", "az://container/x\xfe"}) {
+    auto parsed = ParseUri(uri);
+    INFO(uri);
+    REQUIRE(!parsed.ok());
+    CHECK(parsed.status().code() == StatusCode::kInvalidArgument);
+    CHECK(Contains(parsed.status(), "the key is not valid UTF-8"));
+    CHECK(FirstInvalidUtf8(parsed.status().message()) == std::string::npos);
+  }
+  CHECK(ParseUri("s3://bucket/ключ").ok());
+}
+
+TEST_CASE("a relative local path survives Uri::ToString", "[reliability][uri]") {
+  auto uri = ParseUri("dir/file.bin");
+  REQUIRE(uri.ok());
+  CHECK(uri->ToString() == "dir/file.bin");  // was "file://dir/file.bin", which does not parse
+  CHECK(ParseUri(uri->ToString()).ok());
+  CHECK(ParseUri("/abs/x")->ToString() == "file:///abs/x");
+}
+
+TEST_CASE("absurd object sizes are rejected by every parser", "[reliability][rest]") {
+  HttpResponse head;
+  head.status = 200;
+  head.headers = {{"content-length", std::to_string(1ull << 60)}, {"etag", "\"e\""}};
+  auto info = ObjectInfoFromHeaders(head, "k", "HeadObject 'k'");
+  REQUIRE(!info.ok());
+  CHECK(info.status().code() == StatusCode::kDataLoss);
+  CHECK(Contains(info.status(), "absurd Content-Length"));
+  head.headers = {{"content-length", std::to_string(kMaxObjectSize)}};
+  CHECK(ObjectInfoFromHeaders(head, "k", "x").ok());
+
+  auto s3 = [](const std::string& size) {
+    return ParseListObjectsV2("<ListBucketResult><Contents><Key>k</Key><Size>" + size +
+                              "</Size></Contents><IsTruncated>false</IsTruncated>"
+                              "</ListBucketResult>");
+  };
+  CHECK(s3("12").ok());
+  for (const char* bad : {"-1", "ten", "", "100000000000000000000000", "1152921504606846976"}) {
+    INFO(bad);
+    auto page = s3(bad);
+    REQUIRE(!page.ok());
+    CHECK(page.status().code() == StatusCode::kDataLoss);
+    CHECK(Contains(page.status(), "ListObjectsV2 entry 'k'"));
+  }
+  auto azure = ParseListBlobs(
+      "<EnumerationResults><Blobs><Blob><Name>k</Name><Properties><Content-Length>-3"
+      "</Content-Length></Properties></Blob></Blobs></EnumerationResults>",
+      "");
+  CHECK(azure.status().code() == StatusCode::kDataLoss);
+  auto gcs = ParseGcsObject(R"({"name":"k","size":"1152921504606846976","generation":"1"})");
+  CHECK(gcs.status().code() == StatusCode::kDataLoss);
+  CHECK(Contains(gcs.status(), "absurd"));
+}
+
+TEST_CASE("XML answers must be one document", "[reliability][xml]") {
+  const std::string one =
+      "<ListBucketResult><Contents><Key>k</Key><Size>1</Size></Contents>"
+      "<IsTruncated>false</IsTruncated></ListBucketResult>";
+  CHECK(ParseListObjectsV2(one).ok());
+  auto doubled = ParseListObjectsV2(one + one);  // pugixml alone takes this
+  REQUIRE(!doubled.ok());
+  CHECK(Contains(doubled.status(), "2 root elements"));
+  CHECK(!ParseListObjectsV2(one + "<Error/>").ok());
+  CHECK(!ParseListObjectsV2(one.substr(0, 40)).ok());
+  CHECK(!ParseUploadId("<InitiateMultipartUploadResult><UploadId>a</UploadId>"
+                       "</InitiateMultipartUploadResult><x/>")
+             .ok());
+  pugi::xml_document doc;
+  CHECK(LoadXmlDocument(doc, "<?xml version=\"1.0\"?>\n<a/>\n", "doc").ok());
+}
