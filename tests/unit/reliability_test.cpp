@@ -44,9 +44,10 @@ TEST_CASE("a listing that repeats its continuation token is an error, not a loop
   auto client = Client::Create();
   REQUIRE(client.ok());
   REQUIRE((*client)
-              ->RegisterStore("mem", [store](const Uri&) -> Result<std::shared_ptr<ObjectStore>> {
-                return std::shared_ptr<ObjectStore>(store);
-              })
+              ->RegisterStore("mem",
+                              [store](const Uri&) -> Result<std::shared_ptr<ObjectStore>> {
+                                return std::shared_ptr<ObjectStore>(store);
+                              })
               .ok());
   auto first = (*client)->List("mem://bucket/", "/", "");
   REQUIRE(first.ok());  // one page with a token is fine
@@ -64,7 +65,8 @@ TEST_CASE("the minimum transfer rate bounds a trickle, and cannot be switched of
   CHECK(HttpOptions{}.low_speed_limit_bytes >= 1024);
   ClientOptions o;
   o.http.low_speed_limit_bytes = 0;  // curl: no limit
-  CHECK(ValidateOptions(o).message() == "low_speed_limit must be at least 1 byte per second (got 0)");
+  CHECK(ValidateOptions(o).message() ==
+        "low_speed_limit must be at least 1 byte per second (got 0)");
 }
 
 TEST_CASE("part sizes that cannot work are refused with a clear error", "[reliability][options]") {
@@ -86,9 +88,9 @@ TEST_CASE("part sizes that cannot work are refused with a clear error", "[reliab
 TEST_CASE("keys that are not UTF-8 are refused with the bytes shown", "[reliability][uri]") {
   CHECK(FirstInvalidUtf8("plain/ключ/€/𝄞") == std::string::npos);
   CHECK(FirstInvalidUtf8("a\xff") == 1);
-  CHECK(FirstInvalidUtf8("\xc0\xaf") == 0);       // overlong '/'
-  CHECK(FirstInvalidUtf8("x\xed\xa0\x80") == 1);  // a surrogate
-  CHECK(FirstInvalidUtf8("\xe2\x82") == 0);       // cut short
+  CHECK(FirstInvalidUtf8("\xc0\xaf") == 0);          // overlong '/'
+  CHECK(FirstInvalidUtf8("x\xed\xa0\x80") == 1);     // a surrogate
+  CHECK(FirstInvalidUtf8("\xe2\x82") == 0);          // cut short
   CHECK(FirstInvalidUtf8("\xf4\x90\x80\x80") == 0);  // past U+10FFFF
   CHECK(EscapeInvalidUtf8("a\xff\xfe/ключ") == "a\\xFF\\xFE/ключ");
   for (const char* uri : {"s3://bucket/a\xff", "gs://bucket/\xc0\xaf", "az://container/x\xfe"}) {
