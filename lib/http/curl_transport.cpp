@@ -90,6 +90,12 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+bool IsCertificateError(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM ||
+         rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
+         rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
+}
+
 // The URL without its query: presigned URLs carry signatures there.
 std::string UrlForMessages(const std::string& url) { return url.substr(0, url.find('?')); }
 
@@ -198,7 +204,10 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   }
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-    return Unavailable(where + ": " + detail + " (curl error " + std::to_string(rc) + ")");
+    detail = where + ": " + detail + " (curl error " + std::to_string(rc) + ")";
+    // An untrusted certificate does not heal on a retry: fail at once.
+    if (IsCertificateError(rc)) return PermissionDenied(detail + " (see --ca-bundle)");
+    return Unavailable(detail);
   }
   if (!ex.headers_complete) {
     return Unavailable(where + ": the connection closed in the middle of the answer's headers");

@@ -28,6 +28,8 @@ HEAD answers keep the upstream Content-Length. `log` records (kind, method,
 path, action) for every request, `faults` counts the injected ones, and with
 `log_path` each line is appended to that file too.
 
+With tls=(certfile, keyfile) the proxy speaks HTTPS to its clients.
+
 `python3 fault_proxy.py UPSTREAM FAULT EVERY [KINDS]` runs one in the
 foreground and prints its URL.
 """
@@ -35,6 +37,7 @@ foreground and prints its URL.
 import http.client
 import http.server
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -75,7 +78,7 @@ def request_kind(method, path):
 class FaultProxy:
     def __init__(self, upstream, method="PUT", query_has="partNumber", every=0, status=500,
                  corrupt=False, fault=None, kinds=None, stall_seconds=3.0, trickle_bps=1.0,
-                 refuse_seconds=0.5, log_path=None):
+                 refuse_seconds=0.5, log_path=None, tls=None):
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream = (parsed.hostname, parsed.port or 80)
         self.every, self.status = every, status
@@ -87,6 +90,12 @@ class FaultProxy:
         self.kinds = set(kinds) if kinds else None
         self.stall_seconds, self.trickle_bps = stall_seconds, trickle_bps
         self.refuse_seconds, self.log_path = refuse_seconds, log_path
+        # tls=(certfile, keyfile): clients speak HTTPS to the proxy (the
+        # upstream stays plain HTTP), for certificate tests.
+        self.tls_context = None
+        if tls is not None:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(*tls)
         self.candidates = 0
         self.faults = 0
         self.log = []
@@ -107,7 +116,7 @@ class FaultProxy:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls_context else 'http'}://127.0.0.1:{self.port}"
 
     def chosen(self, method, path):
         if self.every <= 0:
@@ -170,6 +179,8 @@ class FaultProxy:
 
     def _handle(self, conn, addr):
         try:
+            if self.tls_context is not None:
+                conn = self.tls_context.wrap_socket(conn, server_side=True)
             _Handler(conn, addr, self)
         except Exception:  # a client that went away mid-answer
             pass
