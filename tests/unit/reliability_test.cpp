@@ -1,6 +1,9 @@
 // Defects found by the reliability probe (issue 16), each held by a test that
 // failed before its fix.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "http/rest.hpp"
 #include "http/xml_document.hpp"
@@ -11,6 +14,8 @@
 #include "stores/gcs/gcs_json.hpp"
 #include "stores/s3/s3_xml.hpp"
 #include "unit/fake_store.hpp"
+#include "unit/temp_dir.hpp"
+#include "util/time_formats.hpp"
 #include "util/utf8.hpp"
 
 using namespace objectfs;
@@ -161,4 +166,48 @@ TEST_CASE("XML answers must be one document", "[reliability][xml]") {
              .ok());
   pugi::xml_document doc;
   CHECK(LoadXmlDocument(doc, "<?xml version=\"1.0\"?>\n<a/>\n", "doc").ok());
+}
+
+TEST_CASE("a disk cache directory open to or owned by another user is refused at start",
+          "[reliability][disk]") {
+  testing::TempDir dir;
+  auto open_cache = [&] {
+    ClientOptions options;
+    options.cache_dir = dir.path.string();
+    return Client::Create(options);
+  };
+  REQUIRE(open_cache().ok());  // creates v1/ and v1/blocks/ 0700
+  std::filesystem::permissions(dir.path / "v1", std::filesystem::perms(0755));
+  auto open_to_others = open_cache();
+  REQUIRE(!open_to_others.ok());
+  CHECK(open_to_others.status().code() == StatusCode::kPermissionDenied);
+  CHECK(Contains(open_to_others.status(), "is open to other users (mode 0755)"));
+  std::filesystem::permissions(dir.path / "v1", std::filesystem::perms(0700));
+  REQUIRE(open_cache().ok());
+  if (::geteuid() == 0) {  // only root can hand a directory to another user
+    REQUIRE(::chown((dir.path / "v1" / "blocks").c_str(), 65534, 65534) == 0);
+    auto foreign = open_cache();
+    REQUIRE(!foreign.ok());
+    CHECK(Contains(foreign.status(), "belongs to uid 65534"));
+  }
+  // A symlink in place of the cache's directory is refused, not followed.
+  testing::TempDir elsewhere;
+  std::filesystem::remove_all(dir.path / "v1");
+  std::filesystem::create_directory_symlink(elsewhere.path, dir.path / "v1");
+  auto linked = open_cache();
+  REQUIRE(!linked.ok());
+  CHECK(Contains(linked.status(), "is not a directory (a symlink?)"));
+}
+
+TEST_CASE("dates far from now read as unknown instead of overflowing", "[reliability][time]") {
+  // Found by fuzz_s3_xml, fuzz_azure_xml and fuzz_gcs_json: converting year
+  // 1013 or 5040 to system_clock's nanoseconds overflowed (undefined behaviour).
+  CHECK(!ParseIso8601Strict("1013-11-25T12:34:56.000Z").has_value());
+  CHECK(!ParseIso8601Strict("5040-11-25T12:34:56.000Z").has_value());
+  CHECK(ParseIso8601("5040-11-25T12:34:56.000Z") == std::chrono::system_clock::time_point{});
+  CHECK(ParseHttpDate("Wed, 21 Oct 9999 07:28:00 GMT") == std::chrono::system_clock::time_point{});
+  CHECK(std::chrono::system_clock::to_time_t(*ParseIso8601Strict("2026-11-25T12:34:56.000Z")) ==
+        1795610096);
+  CHECK(std::chrono::system_clock::to_time_t(ParseHttpDate("Wed, 21 Oct 2015 07:28:00 GMT")) ==
+        1445412480);
 }
