@@ -10,7 +10,9 @@ fault_matrix.BOUND_S (no hang, no wrong bytes)."""
 import errno
 import os
 import random
+import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -112,3 +114,99 @@ def test_other_users_are_kept_out_by_default(mounter):  # noqa: F811
     options = line.split()[3].split(",")
     assert "allow_other" not in options, line
     assert "default_permissions" in options, line  # the kernel checks modes
+
+
+def reader_outcome(path, results):
+    try:
+        with open(path, "rb") as f:
+            results.append(("bytes", f.read()))
+    except OSError as e:
+        results.append(("error", e.errno))
+
+
+def test_kill_9_during_reads_and_the_next_mount(mounter, rgw, tmp_path):  # noqa: F811
+    """A reader blocked in the mount (its GETs stall at the proxy) gets an
+    error, not a hang, when the daemon is killed; fusermount3 -u and a new
+    mount over the same disk cache work, with exact bytes and no corrupt
+    block."""
+    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"],
+                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                      aws_secret_access_key=rgw["RGW_SECRET_KEY"], region_name="us-east-1")
+    prefix = f"mount-kill-{uuid.uuid4().hex[:8]}/"
+    body = os.urandom(24 << 20)
+    s3.put_object(Bucket=BUCKET, Key=prefix + "big", Body=body)
+    proxy = FaultProxy(rgw["RGW_ENDPOINT"], fault="stall", every=0, stall_seconds=60).start()
+    cache = tmp_path / "cache"
+    try:
+        mnt, proc = mounter("--cache-dir", str(cache), uri=f"s3://{BUCKET}/{prefix}",
+                            env_extra={"AWS_ENDPOINT_URL": proxy.url})
+        with open(mnt / "big", "rb") as f:
+            assert f.read(1 << 20) == body[:1 << 20]  # some blocks reach the cache
+        proxy.change("stall", 1, kinds={"get"})  # later GETs hang at the proxy
+        results = []
+        reader = threading.Thread(target=reader_outcome, args=(mnt / "big", results))
+        reader.start()
+        time.sleep(1.0)  # the reader is inside the mount now
+        proc.kill()
+        proc.wait(timeout=10)
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the reader hung after kill -9"
+        assert results and results[0][0] == "error", results
+        assert results[0][1] in (errno.ENOTCONN, errno.EIO, errno.ECONNABORTED), results
+        assert subprocess_ok(["fusermount3", "-u", str(mnt)])
+        assert not is_mounted(mnt)
+    finally:
+        proxy.stop()
+    # A new mount over the same cache, straight to RGW: exact bytes.
+    mnt2, _ = mounter("--cache-dir", str(cache), uri=f"s3://{BUCKET}/{prefix}")
+    assert (mnt2 / "big").read_bytes() == body
+    stats = subprocess.run([os.environ["OBJECTFS_BIN"], "--stats", "--cache-dir", str(cache),
+                            "cat", f"s3://{BUCKET}/{prefix}big"], capture_output=True,
+                           env={**os.environ, "AWS_ACCESS_KEY_ID": rgw["RGW_ACCESS_KEY"],
+                                "AWS_SECRET_ACCESS_KEY": rgw["RGW_SECRET_KEY"],
+                                "AWS_ENDPOINT_URL": rgw["RGW_ENDPOINT"],
+                                "AWS_REGION": "us-east-1"}, timeout=60)
+    assert stats.returncode == 0 and stats.stdout == body, stats.stderr
+    assert b"disk_corrupt_blocks=0" in stats.stderr, stats.stderr
+
+
+def subprocess_ok(argv):
+    return subprocess.run(argv, capture_output=True, timeout=30).returncode == 0
+
+
+def test_kill_9_during_a_write(mounter, rgw):  # noqa: F811
+    """A writer gets an error when the daemon dies mid-file; nothing appears
+    under the key (the upload was never committed); the next mount works."""
+    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"],
+                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                      aws_secret_access_key=rgw["RGW_SECRET_KEY"], region_name="us-east-1")
+    prefix = f"mount-kill-write-{uuid.uuid4().hex[:8]}/"
+    s3.put_object(Bucket=BUCKET, Key=prefix + "keep", Body=b"kept")
+    mnt, proc = mounter("--read-write", uri=f"s3://{BUCKET}/{prefix}")
+    errors = []
+
+    def write():
+        chunk = os.urandom(1 << 20)
+        try:
+            with open(mnt / "partial.bin", "wb") as f:
+                for _ in range(4096):  # far more than is written before the kill
+                    f.write(chunk)
+        except OSError as e:
+            errors.append(e.errno)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    time.sleep(1.5)
+    proc.kill()
+    proc.wait(timeout=10)
+    writer.join(timeout=15)
+    assert not writer.is_alive(), "the writer hung after kill -9"
+    assert errors and errors[0] in (errno.ENOTCONN, errno.EIO, errno.ECONNABORTED), errors
+    assert subprocess_ok(["fusermount3", "-u", str(mnt)])
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.head_object(Bucket=BUCKET, Key=prefix + "partial.bin")
+    mnt2, _ = mounter("--read-write", uri=f"s3://{BUCKET}/{prefix}")
+    assert (mnt2 / "keep").read_bytes() == b"kept"
+    (mnt2 / "after.txt").write_bytes(b"the next mount writes\n")
+    assert s3.get_object(Bucket=BUCKET, Key=prefix + "after.txt")["Body"].read() == \
+        b"the next mount writes\n"
