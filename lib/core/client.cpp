@@ -32,7 +32,7 @@ using internal::Located;
 Result<ObjectInfo> Client::Stat(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   auto info = at.store->Stat(at.uri.key);
-  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+  if (!info.ok()) return info.status().WithContext(at.uri.ForMessages());
   return info;
 }
 
@@ -40,7 +40,7 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
                               std::string_view page_token, int max_keys) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   if (!at.store->Capabilities().list) {
-    return Unimplemented("listing is not available for " + at.uri.ToString() + ": " +
+    return Unimplemented("listing is not available for " + at.uri.ForMessages() + ": " +
                          at.store->Describe() + " has no listing; name a full object URI");
   }
   ListRequest request;
@@ -49,25 +49,25 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
   request.page_token = std::string(page_token);
   request.max_keys = max_keys;
   auto page = at.store->List(request);
-  if (!page.ok()) return page.status().WithContext(at.uri.ToString());
+  if (!page.ok()) return page.status().WithContext(at.uri.ForMessages());
   // A server that answers a page token with the same token would make every
   // caller's "until the token is empty" loop run forever.
   if (!request.page_token.empty() && page->next_page_token == request.page_token) {
-    return DataLoss(at.uri.ToString() + ": the listing repeated its continuation token '" +
+    return DataLoss(at.uri.ForMessages() + ": the listing repeated its continuation token '" +
                     request.page_token + "': it would never end");
   }
   // Every caller cuts the prefix off the names (the mount, cp -r, rm -r): a
   // name outside it is a broken server, refused here once for all of them.
   for (const ObjectInfo& object : page->objects) {
     if (!object.key.starts_with(request.prefix)) {
-      return DataLoss(at.uri.ToString() + ": the listing returned key '" + object.key +
+      return DataLoss(at.uri.ForMessages() + ": the listing returned key '" + object.key +
                       "', outside the prefix '" + request.prefix + "'");
     }
   }
   for (const std::string& prefix : page->common_prefixes) {
     if (prefix.size() <= request.prefix.size() || !prefix.starts_with(request.prefix) ||
         (!request.delimiter.empty() && !prefix.ends_with(request.delimiter))) {
-      return DataLoss(at.uri.ToString() + ": the listing returned common prefix '" + prefix +
+      return DataLoss(at.uri.ForMessages() + ": the listing returned common prefix '" + prefix +
                       "', not a directory under '" + request.prefix + "'");
     }
   }
@@ -77,7 +77,7 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
 Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   auto info = at.store->Stat(at.uri.key);
-  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+  if (!info.ok()) return info.status().WithContext(at.uri.ForMessages());
   return internal::FileFactory::Make(core_, std::move(at.store), std::move(at.uri),
                                      std::move(*info));
 }

@@ -39,6 +39,12 @@ std::string Uri::ToString() const {
   return scheme + "://" + bucket + "/" + key;
 }
 
+std::string Uri::ForMessages() const {
+  std::string text = ToString();
+  if (scheme == "http" || scheme == "https") text = text.substr(0, text.find('?'));
+  return text;
+}
+
 }  // namespace objectfs
 
 namespace objectfs::internal {

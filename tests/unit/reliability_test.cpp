@@ -211,3 +211,12 @@ TEST_CASE("dates far from now read as unknown instead of overflowing", "[reliabi
   CHECK(std::chrono::system_clock::to_time_t(ParseHttpDate("Wed, 21 Oct 2015 07:28:00 GMT")) ==
         1445412480);
 }
+
+TEST_CASE("URIs in messages drop an http(s) query, where presigned URLs keep secrets",
+          "[reliability][uri]") {
+  auto presigned = ParseUri("https://host.example/k?X-Amz-Signature=secret&X-Amz-Credential=c");
+  REQUIRE(presigned.ok());
+  CHECK(presigned->ForMessages() == "https://host.example/k");
+  CHECK(presigned->ToString().find("secret") != std::string::npos);  // still usable
+  CHECK(ParseUri("s3://bucket/a?b")->ForMessages() == "s3://bucket/a?b");  // a key, not a query
+}
