@@ -12,8 +12,11 @@ packages=(
   # libraries the code links
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfuse3-dev fuse3 pybind11-dev python3-dev libxxhash-dev libyaml-cpp-dev
+  libmicrohttpd-dev
   # tests and benchmarks
   catch2 libbenchmark-dev python3-pytest python3-boto3 curl time
+  # promtool checks the metrics text; a real Prometheus scrapes a mount
+  prometheus
   # the Python package: its tests and pip install (setuptools drives CMake)
   python3-numpy python3-torch python3-setuptools python3-wheel python3-pip
   # the .deb (cpack's DEB generator and scripts/check_deb.sh)

@@ -25,6 +25,7 @@ namespace objectfs {
   X(bytes_uploaded, Counter, "object bytes stored by uploads (parts that succeeded)")             \
   X(bytes_served, Counter, "bytes returned to callers by File reads")                             \
   X(cache_hits, Counter, "memory cache block lookups that hit")                                   \
+  X(cache_hit_bytes, Counter, "bytes of File reads found in the memory cache")                    \
   X(cache_misses, Counter, "memory cache block lookups that missed")                              \
   X(memory_used, Gauge, "bytes held by the memory cache and in-flight fetches now")               \
   X(memory_peak, Gauge, "the most bytes the memory cache ever held")                              \

@@ -8,6 +8,13 @@ namespace objectfs {
 
 Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   OBJECTFS_RETURN_IF_ERROR(ValidateOptions(options));
+  if (!options.log && !options.observe.log_file.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(LogFormat format, ParseLogFormat(options.observe.log_format));
+    OBJECTFS_ASSIGN_OR_RETURN(LogLevel level, ParseLogLevel(options.observe.log_level));
+    OBJECTFS_ASSIGN_OR_RETURN(auto writer,
+                              LogWriter::Open(options.observe.log_file, format, level));
+    options.log = LogWriter::SinkOf(std::move(writer));
+  }
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
   // ValidateOptions checks an explicit memory_limit; the automatic one is
   // known only now. A part must fit twice, or reads and uploads would
@@ -20,6 +27,7 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
         mib(core->cache().budget()) + "): lower part_size or raise memory_limit");
   }
   OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
+  OBJECTFS_RETURN_IF_ERROR(core->StartObservability());
   return std::shared_ptr<Client>(new Client(std::move(core)));
 }
 
@@ -105,6 +113,13 @@ ClientStats Client::Stats() const {
   stats.memory_peak = core_->cache().peak();
   return stats;
 }
+std::vector<MetricFamily> Client::Metrics() const { return core_->Metrics(); }
+void Client::AddMetricsSource(std::weak_ptr<const MetricsSource> source) {
+  core_->AddMetricsSource(std::move(source));
+}
+RunCost Client::Cost() const { return core_->Cost(); }
+Status Client::WriteMetricsFile() { return core_->WriteMetricsFile(); }
+uint16_t Client::MetricsPort() const { return core_->metrics_port(); }
 uint64_t Client::DiskCacheBlockSize() const {
   return core_->disk_cache() ? core_->disk_cache()->block_size() : 0;
 }

@@ -7,6 +7,7 @@
 #include "http/counting_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
+#include "observe/metrics_transport.hpp"
 #include "stores/builtin_stores.hpp"
 
 namespace objectfs::internal {
@@ -26,8 +27,9 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
                        std::shared_ptr<HttpTransport> transport)
     : options_(std::move(options)),
       env_(std::move(env)),
-      raw_transport_(transport ? std::move(transport)
-                               : std::make_shared<CurlTransport>(options_.http)),
+      raw_transport_(std::make_shared<MetricsTransport>(
+          transport ? std::move(transport) : std::make_shared<CurlTransport>(options_.http),
+          &request_metrics_, options_.log, options_.observe.log_level == "debug")),
       transport_(std::make_shared<RetryingTransport>(raw_transport_, options_.http.retry, &stats_)),
       store_transport_(std::make_shared<CountingTransport>(transport_, &stats_)),
       cache_(options_.read.memory_limit ? options_.read.memory_limit : DefaultMemoryLimit(),
@@ -37,7 +39,13 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
   (void)RegisterBuiltinStores(registry_);
 }
 
-ClientCore::~ClientCore() = default;
+ClientCore::~ClientCore() {
+  if (!options_.observe.metrics_file.empty() && !metrics_file_written_) {
+    if (Status s = WriteMetricsFile(); !s.ok() && options_.log) {
+      options_.log({LogLevel::kWarning, s.ToString()});
+    }
+  }
+}
 
 Status ClientCore::OpenDiskCache() {
   DiskCacheConfig config;

@@ -14,9 +14,12 @@
 #include "core/store_registry.hpp"
 #include "core/thread_pool.hpp"
 #include "http/transport.hpp"
+#include "objectfs/metrics.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/store.hpp"
 #include "objectfs/uri.hpp"
+#include "observe/price_table.hpp"
+#include "observe/request_metrics.hpp"
 #include "util/env.hpp"
 
 namespace objectfs::internal {
@@ -55,6 +58,18 @@ class ClientCore {
   // any. Called once, before the first read; errors name the directory.
   Status OpenDiskCache();
 
+  // Loads the price table and starts the metrics server the options ask for.
+  // Called once, after OpenDiskCache; errors name the file or the address.
+  Status StartObservability();
+  // Every family: the Client's, then those of live sources. Thread-safe.
+  std::vector<MetricFamily> Metrics();
+  using MetricsSource = std::function<void(std::vector<MetricFamily>&)>;
+  void AddMetricsSource(std::weak_ptr<const MetricsSource> source);
+  RunCost Cost() const { return CostOf(request_metrics_, prices_); }
+  // Writes Metrics() to options().observe.metrics_file (once more each call).
+  Status WriteMetricsFile();
+  uint16_t metrics_port() const { return metrics_server_ ? metrics_server_->port() : 0; }
+
   // Thread-safe; one store per (scheme, bucket), created on first use.
   Result<std::shared_ptr<ObjectStore>> StoreFor(const Uri& uri);
   // The schemes this Client knows and their stores. Thread-safe.
@@ -70,9 +85,13 @@ class ClientCore {
                               std::span<std::byte> out, const DiskObject* disk = nullptr);
 
  private:
+  void AppendClientFamilies(std::vector<MetricFamily>& out);
+
   const ClientOptions options_;
   const EnvLookup env_;
   StatsCounters stats_;
+  RequestMetrics request_metrics_;
+  PriceTable prices_;
   std::shared_ptr<HttpTransport> raw_transport_;    // no retries: credential probes
   std::shared_ptr<HttpTransport> transport_;        // with retries: token requests
   std::shared_ptr<HttpTransport> store_transport_;  // retries and counters: store requests
@@ -83,7 +102,13 @@ class ClientCore {
 
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<ObjectStore>> stores_;
-  ThreadPool io_pool_;  // last member: joined before the rest is destroyed
+  ThreadPool io_pool_;  // joined before the rest is destroyed
+
+  std::mutex sources_mu_;
+  std::vector<std::weak_ptr<const MetricsSource>> sources_;
+  bool metrics_file_written_ = false;
+  // Last: stops serving before anything it reads goes away.
+  std::unique_ptr<MetricsServer> metrics_server_;
 };
 
 }  // namespace objectfs::internal

@@ -186,6 +186,8 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
                                passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
       Add(stats.cache_hits);
+      Add(stats.cache_hit_bytes,
+          std::min(end, (b + 1) * block_size_) - std::max(offset, b * block_size_));
       fetches[b - first_block] = std::move(found);
       ++b;
       continue;

@@ -20,6 +20,7 @@ constexpr std::string_view kAzure = "Azure Blob";
 constexpr std::string_view kRead = "Reading";
 constexpr std::string_view kHttp = "HTTP";
 constexpr std::string_view kDisk = "Disk cache";
+constexpr std::string_view kObserve = "Logs, metrics and cost";
 
 const OptionInfo kOptions[] = {
     {.name = "endpoint_url",
@@ -285,6 +286,52 @@ const OptionInfo kOptions[] = {
      .env = {"OBJECTFS_CACHE_SIZE"},
      .zero_means = "10G",
      .field = OBJECTFS_FIELD(cache_size)},
+    {.name = "log_level",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "error, warn, info or debug (debug: every request, with its status, time and the "
+             "server's request id)",
+     .env = {"OBJECTFS_LOG_LEVEL"},
+     .value_name = "LEVEL",
+     .field = OBJECTFS_FIELD(observe.log_level)},
+    {.name = "log_format",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "text, or json: one object per line with time, level, message, uri, request_id",
+     .env = {"OBJECTFS_LOG_FORMAT"},
+     .value_name = "FORMAT",
+     .field = OBJECTFS_FIELD(observe.log_format)},
+    {.name = "log_file",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "append log lines here (created 0600); else stderr (the mount in the background: "
+             "nowhere)",
+     .env = {"OBJECTFS_LOG_FILE"},
+     .value_name = "PATH",
+     .field = OBJECTFS_FIELD(observe.log_file)},
+    {.name = "metrics_address",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "serve Prometheus metrics at http://HOST:PORT/metrics while running, e.g. "
+             "127.0.0.1:9464",
+     .env = {"OBJECTFS_METRICS_ADDRESS"},
+     .value_name = "HOST:PORT",
+     .field = OBJECTFS_FIELD(observe.metrics_address)},
+    {.name = "metrics_file",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "write the same metrics here at exit (node_exporter textfile format)",
+     .env = {"OBJECTFS_METRICS_FILE"},
+     .value_name = "PATH",
+     .field = OBJECTFS_FIELD(observe.metrics_file)},
+    {.name = "price_table",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "YAML list prices (currency, per_1000_requests, per_gb_egress) for the run's "
+             "cost; default: S3 Standard, GCS Standard, Azure Hot",
+     .env = {"OBJECTFS_PRICE_TABLE"},
+     .value_name = "FILE",
+     .field = OBJECTFS_FIELD(observe.price_table)},
 };
 
 #undef OBJECTFS_FIELD

@@ -1,5 +1,6 @@
 // The range and cross-field checks of ClientOptions, run once by Client::Create
 // for every front. Messages name options by their schema name and show the value.
+#include "objectfs/log.hpp"
 #include "objectfs/option_schema.hpp"
 #include "options/option_text.hpp"
 
@@ -60,6 +61,10 @@ Status CheckHttp(const HttpOptions& h) {
 
 Status ValidateOptions(const ClientOptions& options) {
   OBJECTFS_RETURN_IF_ERROR(CheckRead(options.read));
+  if (auto level = ParseLogLevel(options.observe.log_level); !level.ok()) return level.status();
+  if (auto format = ParseLogFormat(options.observe.log_format); !format.ok()) {
+    return format.status();
+  }
   return CheckHttp(options.http);
 }
 
