@@ -93,6 +93,10 @@ class FaultProxy:
         # tls=(certfile, keyfile): clients speak HTTPS to the proxy (the
         # upstream stays plain HTTP), for certificate tests.
         self.tls_context = None
+        # Tests of replaced objects: a hook run before each forward, and a
+        # server that ignores read conditions (see _Handler.forward).
+        self.before_forward = None
+        self.ignore_conditions = False
         if tls is not None:
             self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.tls_context.load_cert_chain(*tls)
@@ -305,10 +309,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         proxy.record(self.command, self.path, f"fault {status}")
 
     def forward(self, body):
-        conn = http.client.HTTPConnection(*self.proxy.upstream, timeout=60)
+        proxy = self.proxy
+        conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
         try:
             headers = {k: v for k, v in self.headers.items()}
-            conn.request(self.command, self.path, body=body, headers=headers)
+            path = self.path
+            if proxy.before_forward is not None:
+                proxy.before_forward(self.command, path)
+            if proxy.ignore_conditions and "authorization" not in {k.lower() for k in headers}:
+                # A server that ignores If-Match (and GCS's generation=): what
+                # it answers is whatever version it has now. Only unsigned
+                # requests: a signature covers these headers.
+                headers = {k: v for k, v in headers.items()
+                           if k.lower() not in ("if-match", "if-none-match")}
+                split = urllib.parse.urlsplit(path)
+                query = [q for q in split.query.split("&") if q and not q.startswith("generation=")]
+                path = urllib.parse.urlunsplit(split._replace(query="&".join(query)))
+            conn.request(self.command, path, body=body, headers=headers)
             answer = conn.getresponse()
             data = answer.read()
             return answer.status, answer.getheaders(), data
