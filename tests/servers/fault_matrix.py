@@ -20,7 +20,7 @@ MAX_BACKOFF_S = 1.0
 # Enough tries that a request survives the every-3rd faults even when parallel
 # requests share the count; two where everything fails, to keep the bound short.
 ATTEMPTS = {EVERY_THIRD: 6, EVERY: 2}
-# The proxy's stall outlasts the read timeout; its trickle (1 byte/s) is far
+# The proxy's stall outlasts the read timeout; its trickle (4 bytes/s) is far
 # below the minimum transfer rate (low_speed_limit, 1 KiB/s by default).
 STALL_S = READ_TIMEOUT_S + 3
 REFUSE_S = 0.2

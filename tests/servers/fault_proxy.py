@@ -17,7 +17,9 @@ candidate (every=1: all of them) gets `fault` instead of a plain forward:
            closed cleanly (an answer without a body: its headers cut half-way)
   stall    nothing answered for `stall_seconds` (longer than the client's read
            timeout), then the connection closed
-  trickle  the answer sent at `trickle_bps` bytes per second
+  trickle  the answer's body (or a body-less answer's headers) sent at
+           `trickle_bps` bytes per second (4: above the 1 byte/s minimum rate
+           curl had, which such a body never tripped)
   refuse   the connection refused: with every=1 nothing ever listens on the
            port; otherwise the chosen request is answered and then the port
            refuses connections for `refuse_seconds` and recovers
@@ -77,7 +79,7 @@ def request_kind(method, path):
 
 class FaultProxy:
     def __init__(self, upstream, method="PUT", query_has="partNumber", every=0, status=500,
-                 corrupt=False, fault=None, kinds=None, stall_seconds=3.0, trickle_bps=1.0,
+                 corrupt=False, fault=None, kinds=None, stall_seconds=3.0, trickle_bps=4.0,
                  refuse_seconds=0.5, log_path=None, tls=None):
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream = (parsed.hostname, parsed.port or 80)
@@ -275,10 +277,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if fault == "trickle":
             proxy.record(self.command, self.path, f"fault trickle {proxy.trickle_bps} B/s")
-            for i in range(len(head + payload)):
+            # A body trickles after its headers (headers do not count toward
+            # curl's rate); an answer without one trickles its headers.
+            slow = payload
+            if payload:
+                self.wfile.write(head)
+                self.wfile.flush()
+            else:
+                slow = head
+            for i in range(len(slow)):
                 if proxy.stopped.wait(1.0 / proxy.trickle_bps):
                     break
-                self.wfile.write((head + payload)[i:i + 1])
+                self.wfile.write(slow[i:i + 1])
                 self.wfile.flush()
             self.close_connection = True
             return
