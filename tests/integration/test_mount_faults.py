@@ -210,3 +210,45 @@ def test_kill_9_during_a_write(mounter, rgw):  # noqa: F811
     (mnt2 / "after.txt").write_bytes(b"the next mount writes\n")
     assert s3.get_object(Bucket=BUCKET, Key=prefix + "after.txt")["Body"].read() == \
         b"the next mount writes\n"
+
+
+def test_64_readers_within_the_memory_budget(mounter, rgw):  # noqa: F811
+    """64 concurrent readers through one mount with a 256 MiB budget: every
+    byte exact, and the daemon's peak RSS bounded by the budget plus a fixed
+    overhead (asserted from /proc/PID/status VmHWM)."""
+    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"],
+                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                      aws_secret_access_key=rgw["RGW_SECRET_KEY"], region_name="us-east-1")
+    prefix = f"mount-load-{uuid.uuid4().hex[:8]}/"
+    files = {f"f{i}": os.urandom(24 << 20) for i in range(8)}
+    for name, body in files.items():
+        s3.put_object(Bucket=BUCKET, Key=prefix + name, Body=body)
+    mnt, proc = mounter("--memory-limit", "256M", uri=f"s3://{BUCKET}/{prefix}")
+    errors = []
+
+    def reader(i):
+        name = f"f{i % 8}"
+        try:
+            if i % 2 == 0:
+                got = read_seq(mnt / name)
+            else:
+                got = pread_all(mnt / name, len(files[name]), i)
+            if got != files[name]:
+                errors.append(f"reader {i}: wrong bytes in {name}")
+        except OSError as e:
+            errors.append(f"reader {i}: {e}")
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(64)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not any(t.is_alive() for t in threads), "a reader hung"
+    assert errors == []
+    with open(f"/proc/{proc.pid}/status", encoding="utf-8") as f:
+        hwm_kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    sanitized = os.environ.get("OBJECTFS_SANITIZED") == "1"
+    limit_mib = 256 + (600 if sanitized else 160)  # budget + threads, curl, FUSE buffers
+    for name in files:
+        s3.delete_object(Bucket=BUCKET, Key=prefix + name)
+    assert hwm_kib < limit_mib << 10, f"peak RSS {hwm_kib >> 10} MiB over {limit_mib} MiB"
