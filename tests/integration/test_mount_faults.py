@@ -252,3 +252,38 @@ def test_64_readers_within_the_memory_budget(mounter, rgw):  # noqa: F811
     for name in files:
         s3.delete_object(Bucket=BUCKET, Key=prefix + name)
     assert hwm_kib < limit_mib << 10, f"peak RSS {hwm_kib >> 10} MiB over {limit_mib} MiB"
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_mount_writes_through_faults(mounter, rgw, fault):  # noqa: F811
+    """A file written through the mount (6 MiB: a multipart upload) with every
+    3rd request misbehaving arrives exact; with every request misbehaving the
+    write or its close fails with EIO, and no object appears."""
+    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"],
+                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
+                      aws_secret_access_key=rgw["RGW_SECRET_KEY"], region_name="us-east-1")
+    prefix = f"mount-write-faults-{uuid.uuid4().hex[:8]}/"
+    s3.put_object(Bucket=BUCKET, Key=prefix + "keep", Body=b"k")
+    proxy = FaultProxy(rgw["RGW_ENDPOINT"], fault="500", every=0, stall_seconds=fm.STALL_S,
+                       refuse_seconds=fm.REFUSE_S).start()
+    try:
+        mnt, _ = mounter("--read-write", *OPTIONS, "--part-size", "5M",
+                         uri=f"s3://{BUCKET}/{prefix}", env_extra={"AWS_ENDPOINT_URL": proxy.url})
+        assert os.listdir(mnt) == ["keep"]
+        data = os.urandom(6 << 20)
+        proxy.change(fault, fm.EVERY_THIRD)
+        with open(mnt / "ok.bin", "wb") as f:
+            f.write(data)
+        assert proxy.injected(), "the proxy injected nothing"
+        assert s3.get_object(Bucket=BUCKET, Key=prefix + "ok.bin")["Body"].read() == data
+        proxy.change(fault, fm.EVERY)
+        start = time.monotonic()
+        with pytest.raises(OSError) as raised:
+            with open(mnt / "failed.bin", "wb") as f:
+                f.write(data)
+        assert raised.value.errno == errno.EIO, raised.value
+        assert time.monotonic() - start < 2 * fm.request_bound_s(ATTEMPTS) + 4
+        with pytest.raises(s3.exceptions.ClientError):
+            s3.head_object(Bucket=BUCKET, Key=prefix + "failed.bin")
+    finally:
+        proxy.stop()

@@ -128,3 +128,22 @@ def test_no_option_disables_verification():
                              capture_output=True, check=True).stdout.decode().lower()
     for word in ("insecure", "no-verify", "verify-ssl", "skip-verify", "no-check-certificate"):
         assert word not in listing
+
+
+def test_gcs_over_self_signed_https(https, cert, tmp_path):
+    from gcs_emulator_client import Emulator
+    emulator = Emulator(tmp_path / "gcs")
+    try:
+        emulator.put("tls-bucket", "data.bin", AZ_DATA)
+        proxy = https(emulator.endpoint)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+               "NO_GCE_CHECK": "true"}
+
+        def run(*args, extra=None):
+            return subprocess.run([os.environ["OBJECTFS_BIN"], "--gcs-endpoint", proxy.url,
+                                   "--gcs-anonymous", *args], env={**env, **(extra or {})},
+                                  capture_output=True, timeout=60)
+
+        refused_then_accepted(run, cert, "gs://tls-bucket/data.bin", AZ_DATA)
+    finally:
+        emulator.stop()
