@@ -217,6 +217,6 @@ TEST_CASE("URIs in messages drop an http(s) query, where presigned URLs keep sec
   auto presigned = ParseUri("https://host.example/k?X-Amz-Signature=secret&X-Amz-Credential=c");
   REQUIRE(presigned.ok());
   CHECK(presigned->ForMessages() == "https://host.example/k");
-  CHECK(presigned->ToString().find("secret") != std::string::npos);  // still usable
+  CHECK(presigned->ToString().find("secret") != std::string::npos);        // still usable
   CHECK(ParseUri("s3://bucket/a?b")->ForMessages() == "s3://bucket/a?b");  // a key, not a query
 }
