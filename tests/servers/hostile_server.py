@@ -57,6 +57,9 @@ LISTINGS = {
     "html-500": lambda: (500, {"Content-Type": "text/html"}, b"<html>Bad Gateway</html>"),
     "html-403": lambda: (403, {"Content-Type": "text/html"}, b"<html>Forbidden</html>"),
     "truncated-error": lambda: (404, {}, b"<Error><Code>NoSuchBuck"),
+    # An error message that is not UTF-8 (Latin-1 and a stray byte).
+    "latin1-error": lambda: (403, {}, b"<Error><Code>AccessDenied</Code>"
+                                      b"<Message>acc\xe8s refus\xe9 \xff</Message></Error>"),
     "deep-xml": lambda: (200, {}, b"<a>" * 100000 + b"</a>" * 100000),
     # Names outside the prefix asked for (callers cut the prefix off them).
     "outside-prefix": lambda: (200, {}, _listing(_entry(key="a"))),
