@@ -2,9 +2,14 @@
 // failed before its fix.
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <random>
+#include <thread>
 
+#include "core/client_core.hpp"
+#include "core/file_factory.hpp"
 #include "http/rest.hpp"
 #include "http/xml_document.hpp"
 #include "objectfs/client.hpp"
@@ -219,4 +224,56 @@ TEST_CASE("URIs in messages drop an http(s) query, where presigned URLs keep sec
   CHECK(presigned->ForMessages() == "https://host.example/k");
   CHECK(presigned->ToString().find("secret") != std::string::npos);        // still usable
   CHECK(ParseUri("s3://bucket/a?b")->ForMessages() == "s3://bucket/a?b");  // a key, not a query
+}
+
+TEST_CASE("stress: 16 threads of random and sequential reads over 4 files in a small budget",
+          "[reliability][stress]") {
+  // Run under ThreadSanitizer in CI (-DOBJECTFS_TSAN=ON): the block cache, the
+  // readahead and the direct path shared by many readers and files at once.
+  ClientOptions options;
+  options.read.part_size = 256 << 10;
+  options.read.block_size = 64 << 10;
+  options.read.initial_readahead = 128 << 10;
+  options.read.max_readahead = 1 << 20;
+  options.read.memory_limit = 4 << 20;  // far less than what is read: constant eviction
+  options.read.max_parallel_requests = 8;
+  auto core = std::make_shared<internal::ClientCore>(
+      options, [](std::string_view) { return std::optional<std::string>(); });
+  std::vector<std::shared_ptr<testing::FakeStore>> stores;
+  std::vector<std::shared_ptr<File>> files;
+  for (int i = 0; i < 4; ++i) {
+    stores.push_back(std::make_shared<testing::FakeStore>((3 << 20) + i * 4097));
+    auto info = stores.back()->Stat("obj");
+    files.push_back(internal::FileFactory::Make(core, stores.back(),
+                                                Uri{"s3", "b", "obj" + std::to_string(i)}, *info));
+  }
+  std::atomic<int> bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937_64 rng(t);
+      const auto& file = files[t % 4];
+      std::vector<std::byte> buffer(600 << 10);
+      uint64_t sequential = 0;
+      for (int i = 0; i < 60; ++i) {
+        const size_t n = 1 + rng() % buffer.size();
+        const uint64_t off = t % 2 == 0 ? sequential : rng() % file->Size();
+        auto got = file->PRead(off, std::span(buffer).first(n));
+        if (!got.ok()) {
+          ++bad;
+          continue;
+        }
+        for (size_t k = 0; k < *got; ++k) {
+          if (buffer[k] != testing::PatternByte(off + k, 1)) {
+            ++bad;
+            break;
+          }
+        }
+        sequential = (off + *got) % file->Size();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(bad == 0);
+  CHECK(core->cache().used() <= options.read.memory_limit);
 }
