@@ -108,12 +108,18 @@ Status DownloadToFile(const File& file, const std::string& requested, uint64_t p
   std::string destination = requested;
   if (exists && S_ISLNK(st.st_mode)) {
     // Through a symlink to its target, which is replaced (the link stays).
+    // A dangling link is refused, as by cp(1): replacing the link itself
+    // would destroy it.
     char* target = ::realpath(requested.c_str(), nullptr);
-    if (target != nullptr) {
-      destination = target;
-      std::free(target);
+    if (target == nullptr) {
+      return InvalidArgument(requested + ": not writing through a dangling symlink (" +
+                             std::strerror(errno) + ")");
     }
-    if (::stat(destination.c_str(), &st) != 0) st.st_mode = S_IFREG;
+    destination = target;
+    std::free(target);
+    if (::stat(destination.c_str(), &st) != 0) {
+      return Internal(destination + ": cannot stat: " + std::strerror(errno));
+    }
   }
   if (exists && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode)) return InvalidArgument(destination + " is a directory");

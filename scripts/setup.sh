@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(
   # toolchain
   g++ cmake ninja-build pkg-config clang-format git
+  # the fuzzers (tests/fuzz): clang with libFuzzer and its sanitizers
+  clang libclang-rt-14-dev
   # libraries the code links
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfuse3-dev fuse3 pybind11-dev python3-dev libxxhash-dev libyaml-cpp-dev

@@ -19,9 +19,12 @@ struct RetryOptions {
 struct HttpOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // A transfer slower than low_speed_limit_bytes/s for low_speed_time is aborted
-  // (and retried): a stalled server never hangs a read.
+  // (and retried): a stalled or trickling server never hangs a request. Each
+  // try of N bytes ends within connect_timeout + low_speed_time + N / limit.
+  // The limit is a minimum transfer rate: at 1 byte/s, a 1 byte/s trickle
+  // would never trip it.
   std::chrono::seconds low_speed_time{30};
-  long low_speed_limit_bytes = 1;
+  long low_speed_limit_bytes = 1024;
   int max_connections = 64;  // upper bound on concurrent requests per Client
   std::string ca_bundle;     // empty: curl's default (honours CURL_CA_BUNDLE)
   RetryOptions retry;

@@ -15,6 +15,9 @@ struct Uri {
 
   // Canonical text form, e.g. "s3://bucket/key" or "file:///tmp/x".
   std::string ToString() const;
+  // ToString() for errors and logs: an http(s) URI without its query, where
+  // presigned URLs carry their signatures and tokens.
+  std::string ForMessages() const;
 };
 
 // How the part after "scheme://" reads for a scheme.

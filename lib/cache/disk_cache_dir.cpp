@@ -6,9 +6,11 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -45,6 +47,27 @@ Result<DiskCacheDir> DiskCacheDir::Open(const std::string& root) {
   for (const std::string& path : {dir.root_, v1, dir.blocks_dir_}) {
     if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
       return Internal(Errno("cannot create cache directory " + path));
+    }
+  }
+  // The cache's own directories are this user's alone: blocks another user
+  // could write would be served as object bytes. lstat: a symlink is refused.
+  for (const std::string& path : {v1, dir.blocks_dir_}) {
+    struct stat own;
+    if (::lstat(path.c_str(), &own) != 0) return Internal(Errno("cannot stat " + path));
+    if (!S_ISDIR(own.st_mode)) {
+      return Internal("cache directory " + path + " is not a directory (a symlink?)");
+    }
+    if (own.st_uid != ::geteuid()) {
+      return PermissionDenied("cache directory " + path + " belongs to uid " +
+                              std::to_string(own.st_uid) + ", not to this user (uid " +
+                              std::to_string(::geteuid()) +
+                              "): a disk cache is never shared between users");
+    }
+    if ((own.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(own.st_mode & 07777));
+      return PermissionDenied("cache directory " + path + " is open to other users (mode " + mode +
+                              "): it must be 0700 (chmod 700 " + path + ")");
     }
   }
   struct stat st;

@@ -16,6 +16,16 @@ Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
     options.log = LogWriter::SinkOf(std::move(writer));
   }
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
+  // ValidateOptions checks an explicit memory_limit; the automatic one is
+  // known only now. A part must fit twice, or reads and uploads would
+  // allocate past the budget.
+  const uint64_t part_size = core->options().read.part_size;
+  if (core->cache().budget() < 2 * part_size) {
+    auto mib = [](uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; };
+    return InvalidArgument(
+        "part_size " + mib(part_size) + " does not fit twice in memory_limit (automatic: " +
+        mib(core->cache().budget()) + "): lower part_size or raise memory_limit");
+  }
   OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
   OBJECTFS_RETURN_IF_ERROR(core->StartObservability());
   return std::shared_ptr<Client>(new Client(std::move(core)));
@@ -30,7 +40,7 @@ using internal::Located;
 Result<ObjectInfo> Client::Stat(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   auto info = at.store->Stat(at.uri.key);
-  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+  if (!info.ok()) return info.status().WithContext(at.uri.ForMessages());
   return info;
 }
 
@@ -38,7 +48,7 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
                               std::string_view page_token, int max_keys) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   if (!at.store->Capabilities().list) {
-    return Unimplemented("listing is not available for " + at.uri.ToString() + ": " +
+    return Unimplemented("listing is not available for " + at.uri.ForMessages() + ": " +
                          at.store->Describe() + " has no listing; name a full object URI");
   }
   ListRequest request;
@@ -47,14 +57,35 @@ Result<ListPage> Client::List(std::string_view text, std::string_view delimiter,
   request.page_token = std::string(page_token);
   request.max_keys = max_keys;
   auto page = at.store->List(request);
-  if (!page.ok()) return page.status().WithContext(at.uri.ToString());
+  if (!page.ok()) return page.status().WithContext(at.uri.ForMessages());
+  // A server that answers a page token with the same token would make every
+  // caller's "until the token is empty" loop run forever.
+  if (!request.page_token.empty() && page->next_page_token == request.page_token) {
+    return DataLoss(at.uri.ForMessages() + ": the listing repeated its continuation token '" +
+                    request.page_token + "': it would never end");
+  }
+  // Every caller cuts the prefix off the names (the mount, cp -r, rm -r): a
+  // name outside it is a broken server, refused here once for all of them.
+  for (const ObjectInfo& object : page->objects) {
+    if (!object.key.starts_with(request.prefix)) {
+      return DataLoss(at.uri.ForMessages() + ": the listing returned key '" + object.key +
+                      "', outside the prefix '" + request.prefix + "'");
+    }
+  }
+  for (const std::string& prefix : page->common_prefixes) {
+    if (prefix.size() <= request.prefix.size() || !prefix.starts_with(request.prefix) ||
+        (!request.delimiter.empty() && !prefix.ends_with(request.delimiter))) {
+      return DataLoss(at.uri.ForMessages() + ": the listing returned common prefix '" + prefix +
+                      "', not a directory under '" + request.prefix + "'");
+    }
+  }
   return page;
 }
 
 Result<std::shared_ptr<File>> Client::Open(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   auto info = at.store->Stat(at.uri.key);
-  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+  if (!info.ok()) return info.status().WithContext(at.uri.ForMessages());
   return internal::FileFactory::Make(core_, std::move(at.store), std::move(at.uri),
                                      std::move(*info));
 }

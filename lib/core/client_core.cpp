@@ -151,7 +151,7 @@ Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key
 Result<Located> Locate(ClientCore& core, std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Uri uri, core.registry().Parse(text));
   auto store = core.StoreFor(uri);
-  if (!store.ok()) return store.status().WithContext(uri.ToString());
+  if (!store.ok()) return store.status().WithContext(uri.ForMessages());
   return Located{std::move(uri), std::move(*store)};
 }
 

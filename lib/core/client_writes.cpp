@@ -14,14 +14,14 @@ namespace {
 
 Status CheckWritable(const Located& at, std::string_view verb) {
   if (at.uri.key.empty() || at.uri.key.back() == '/') {
-    return InvalidArgument(std::string(verb) + " " + at.uri.ToString() +
+    return InvalidArgument(std::string(verb) + " " + at.uri.ForMessages() +
                            ": name an object key, not a bucket or a prefix");
   }
   const StoreCapabilities caps = at.store->Capabilities();
   const bool able = verb == "delete" ? caps.remove : caps.write;
   if (!able) {
-    return Unimplemented(std::string(verb) + " " + at.uri.ToString() + ": " + at.store->Describe() +
-                         " is read-only");
+    return Unimplemented(std::string(verb) + " " + at.uri.ForMessages() + ": " +
+                         at.store->Describe() + " is read-only");
   }
   return Status::Ok();
 }
@@ -32,19 +32,19 @@ Status CheckDestination(const Located& at, bool no_overwrite) {
   auto info = at.store->Stat(at.uri.key);
   if (info.ok()) {
     if (no_overwrite) {
-      return AlreadyExists(at.uri.ToString() + " exists and overwriting was not allowed");
+      return AlreadyExists(at.uri.ForMessages() + " exists and overwriting was not allowed");
     }
     return Status::Ok();
   }
   if (info.status().code() != StatusCode::kNotFound) {
-    return info.status().WithContext(at.uri.ToString());
+    return info.status().WithContext(at.uri.ForMessages());
   }
   if (!at.store->Capabilities().list) return Status::Ok();
   ListRequest probe;
   probe.prefix = at.uri.key;
   probe.max_keys = 1;
   auto page = at.store->List(probe);
-  if (!page.ok()) return page.status().WithContext(at.uri.ToString());
+  if (!page.ok()) return page.status().WithContext(at.uri.ForMessages());
   return Status::Ok();
 }
 
@@ -65,9 +65,9 @@ Status Client::Delete(std::string_view text) {
   OBJECTFS_RETURN_IF_ERROR(CheckWritable(at, "delete"));
   // Stores answer a delete of nothing with success; a user asked for this key.
   auto info = at.store->Stat(at.uri.key);
-  if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+  if (!info.ok()) return info.status().WithContext(at.uri.ForMessages());
   Status status = at.store->Delete(at.uri.key);
-  if (!status.ok()) return status.WithContext(at.uri.ToString());
+  if (!status.ok()) return status.WithContext(at.uri.ForMessages());
   return Status::Ok();
 }
 
@@ -82,7 +82,7 @@ Status StreamInto(const File& source, Writer& writer) {
     if (want == 0) return size_t{0};
     OBJECTFS_ASSIGN_OR_RETURN(size_t got, source.PRead(offset, space.first(want)));
     if (got != want) {
-      return DataLoss(source.uri().ToString() + ": the object ended at " +
+      return DataLoss(source.uri().ForMessages() + ": the object ended at " +
                       std::to_string(offset + got) + " bytes, " + std::to_string(source.Size()) +
                       " expected");
     }
@@ -100,7 +100,7 @@ Result<ObjectInfo> Client::Copy(std::string_view source_uri, std::string_view de
   OBJECTFS_ASSIGN_OR_RETURN(Located to, Locate(*core_, destination_uri));
   OBJECTFS_RETURN_IF_ERROR(CheckWritable(to, "write"));
   auto info = from.store->Stat(from.uri.key);
-  if (!info.ok()) return info.status().WithContext(from.uri.ToString());
+  if (!info.ok()) return info.status().WithContext(from.uri.ForMessages());
   if (from.store == to.store && to.store->Capabilities().server_side_copy) {
     if (options.no_overwrite) OBJECTFS_RETURN_IF_ERROR(CheckDestination(to, true));
     WriteConditions conditions;
@@ -110,7 +110,7 @@ Result<ObjectInfo> Client::Copy(std::string_view source_uri, std::string_view de
         to.store->Copy(from.uri.key, ReadConditions::PinnedTo(*info), to.uri.key, conditions);
     // Unimplemented: too large for one server-side copy; stream it instead.
     if (copied.ok() || copied.status().code() != StatusCode::kUnimplemented) {
-      if (!copied.ok()) return copied.status().WithContext(to.uri.ToString());
+      if (!copied.ok()) return copied.status().WithContext(to.uri.ForMessages());
       return copied;
     }
   }
@@ -125,14 +125,14 @@ Result<ObjectInfo> Client::Copy(std::string_view source_uri, std::string_view de
 Result<std::vector<PendingUpload>> Client::ListUploads(std::string_view text) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   auto uploads = at.store->ListUploads(at.uri.key);
-  if (!uploads.ok()) return uploads.status().WithContext(at.uri.ToString());
+  if (!uploads.ok()) return uploads.status().WithContext(at.uri.ForMessages());
   return uploads;
 }
 
 Status Client::AbortUpload(std::string_view text, std::string_view upload_id) {
   OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
   Status status = at.store->AbortUpload(at.uri.key, upload_id);
-  if (!status.ok()) return status.WithContext(at.uri.ToString());
+  if (!status.ok()) return status.WithContext(at.uri.ForMessages());
   return Status::Ok();
 }
 

@@ -8,8 +8,9 @@ namespace objectfs {
 namespace {
 
 Status ShortRead(const Uri& uri, size_t got, size_t want, uint64_t offset) {
-  return DataLoss(uri.ToString() + ": got " + std::to_string(got) + " of " + std::to_string(want) +
-                  " bytes at offset " + std::to_string(offset) + " although the ETag is unchanged");
+  return DataLoss(uri.ForMessages() + ": got " + std::to_string(got) + " of " +
+                  std::to_string(want) + " bytes at offset " + std::to_string(offset) +
+                  " although the ETag is unchanged");
 }
 
 }  // namespace
@@ -38,7 +39,7 @@ Result<size_t> File::PRead(uint64_t offset, std::span<std::byte> out) const {
   if (offset >= info_.size || out.empty()) return size_t{0};
   const size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), info_.size - offset));
   auto n = reader_->Read(offset, out.first(want));
-  if (!n.ok()) return n.status().WithContext(uri_.ToString());
+  if (!n.ok()) return n.status().WithContext(uri_.ForMessages());
   if (*n != want) {
     return ShortRead(uri_, *n, want, offset);
   }
@@ -50,7 +51,7 @@ Result<PinnedBytes> File::PReadPinned(uint64_t offset, size_t length) const {
   if (offset >= info_.size || length == 0) return PinnedBytes{};
   const size_t want = static_cast<size_t>(std::min<uint64_t>(length, info_.size - offset));
   auto pinned = reader_->ReadPinned(offset, want);
-  if (!pinned.ok()) return pinned.status().WithContext(uri_.ToString());
+  if (!pinned.ok()) return pinned.status().WithContext(uri_.ForMessages());
   if (const size_t n = pinned->size(); n != want) {
     return ShortRead(uri_, n, want, offset);
   }
@@ -60,7 +61,7 @@ Result<PinnedBytes> File::PReadPinned(uint64_t offset, size_t length) const {
 
 Status File::ReadInto(std::span<std::byte> out) const {
   if (out.size() < info_.size) {
-    return InvalidArgument(uri_.ToString() + ": buffer of " + std::to_string(out.size()) +
+    return InvalidArgument(uri_.ForMessages() + ": buffer of " + std::to_string(out.size()) +
                            " bytes is smaller than the object (" + std::to_string(info_.size) +
                            ")");
   }
@@ -70,7 +71,7 @@ Status File::ReadInto(std::span<std::byte> out) const {
 
 Result<File::WarmResult> File::WarmDiskCache(ByteRange range) const {
   auto counts = reader_->WarmDisk(range);
-  if (!counts.ok()) return counts.status().WithContext(uri_.ToString());
+  if (!counts.ok()) return counts.status().WithContext(uri_.ForMessages());
   return WarmResult{counts->bytes_fetched, counts->bytes_cached};
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "core/client_core.hpp"
@@ -65,7 +66,12 @@ Status ObjectWriter::StartPart() {
     if (!part_error_.ok()) return part_error_;
     // One part in flight may always proceed, or a budget smaller than two
     // parts would never finish.
-    part_ = core_->cache().AcquireBuffer(size, /*force=*/in_flight_ == 0);
+    try {
+      part_ = core_->cache().AcquireBuffer(size, /*force=*/in_flight_ == 0);
+    } catch (const std::bad_alloc&) {
+      return Internal(What() + ": cannot allocate a part buffer of " + std::to_string(size) +
+                      " bytes (lower --part-size)");
+    }
     if (part_ != nullptr) break;
     const int seen = in_flight_;
     part_done_.wait(lock, [&] { return in_flight_ < seen || !part_error_.ok(); });

@@ -56,7 +56,7 @@ class ObjectWriter {
   Status WaitForAllParts();
   Status FirstError();
   Status Fail(Status status);  // aborts and remembers why
-  std::string What() const { return uri_.ToString(); }
+  std::string What() const { return uri_.ForMessages(); }
 
   const std::shared_ptr<ClientCore> core_;
   const std::shared_ptr<ObjectStore> store_;

@@ -5,6 +5,7 @@
 
 #include "core/uri_parse.hpp"
 #include "util/ascii.hpp"
+#include "util/utf8.hpp"
 
 namespace objectfs {
 namespace {
@@ -33,8 +34,15 @@ Status ValidateBucket(std::string_view uri, std::string_view bucket) {
 }  // namespace
 
 std::string Uri::ToString() const {
-  if (scheme == "file") return "file://" + key;
+  // A relative path stays a plain path: "file://dir/x" would not parse back.
+  if (scheme == "file") return key.starts_with('/') ? "file://" + key : key;
   return scheme + "://" + bucket + "/" + key;
+}
+
+std::string Uri::ForMessages() const {
+  std::string text = ToString();
+  if (scheme == "http" || scheme == "https") text = text.substr(0, text.find('?'));
+  return text;
 }
 
 }  // namespace objectfs
@@ -83,6 +91,12 @@ Result<Uri> ParseUriWith(std::string_view text, const SchemeRules& rules) {
     return uri;
   }
   OBJECTFS_RETURN_IF_ERROR(ValidateBucket(text, uri.bucket));
+  // S3, GCS and Azure keys are UTF-8: refuse here, with the bytes shown,
+  // rather than send a name the server rejects (or mangles) without a word.
+  if (const size_t bad = FirstInvalidUtf8(uri.key); bad != std::string::npos) {
+    return InvalidArgument("malformed URI '" + EscapeInvalidUtf8(text) +
+                           "': the key is not valid UTF-8 (at byte " + std::to_string(bad) + ")");
+  }
   return uri;
 }
 

@@ -33,6 +33,9 @@ struct Exchange {
   const HttpRequest* request;
   HttpResponse* response;
   bool overflow = false;
+  // The blank line after the headers arrived: curl takes a connection closed
+  // in the middle of the headers as a complete answer.
+  bool headers_complete = false;
 };
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -42,11 +45,16 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   if (line.starts_with("HTTP/")) {
     // A new status line (after 100-continue or a redirect) starts a new response.
     ex->response->headers.clear();
+    ex->headers_complete = false;
     const size_t space = line.find(' ');
     if (space != std::string_view::npos) {
       ex->response->status =
           std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
     }
+    return size * count;
+  }
+  if (line.empty()) {
+    ex->headers_complete = true;
     return size * count;
   }
   const size_t colon = line.find(':');
@@ -80,6 +88,12 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   }
   resp.body.append(data, n);
   return n;
+}
+
+bool IsCertificateError(CURLcode rc) {
+  return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CERTPROBLEM ||
+         rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
+         rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH || rc == CURLE_SSL_INVALIDCERTSTATUS;
 }
 
 // The URL without its query: presigned URLs carry signatures there.
@@ -190,7 +204,13 @@ Result<HttpResponse> CurlTransport::Send(const HttpRequest& request) {
   }
   if (rc != CURLE_OK) {
     std::string detail = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-    return Unavailable(where + ": " + detail + " (curl error " + std::to_string(rc) + ")");
+    detail = where + ": " + detail + " (curl error " + std::to_string(rc) + ")";
+    // An untrusted certificate does not heal on a retry: fail at once.
+    if (IsCertificateError(rc)) return PermissionDenied(detail + " (see --ca-bundle)");
+    return Unavailable(detail);
+  }
+  if (!ex.headers_complete) {
+    return Unavailable(where + ": the connection closed in the middle of the answer's headers");
   }
   return response;
 }

@@ -27,6 +27,19 @@ Result<uint64_t> ParseLengthHeader(const HttpResponse& response, std::string_vie
   return value;
 }
 
+Result<uint64_t> ParseObjectSize(std::string_view text, const std::string& what) {
+  uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return DataLoss(what + ": malformed size '" + std::string(text) + "' (expected a byte count)");
+  }
+  if (value > kMaxObjectSize) {
+    return DataLoss(what + ": absurd size " + std::string(text) + " (more than 1 PiB)");
+  }
+  return value;
+}
+
 void VersionFromHeaders(const HttpResponse& response, ObjectInfo* info) {
   if (const std::string* etag = response.Header("etag")) info->etag = *etag;
   if (const std::string* modified = response.Header("last-modified")) {
@@ -39,6 +52,10 @@ Result<ObjectInfo> ObjectInfoFromHeaders(const HttpResponse& response, std::stri
   ObjectInfo info;
   info.key = std::move(key);
   OBJECTFS_ASSIGN_OR_RETURN(info.size, ParseLengthHeader(response, "content-length", what));
+  if (info.size > kMaxObjectSize) {
+    return DataLoss(what + ": absurd Content-Length " + std::to_string(info.size) +
+                    " (more than 1 PiB)");
+  }
   VersionFromHeaders(response, &info);
   return info;
 }

@@ -38,6 +38,15 @@ std::string RangeHeaderValue(ByteRange range);
 Result<uint64_t> ParseLengthHeader(const HttpResponse& response, std::string_view name,
                                    const std::string& what);
 
+// The largest object size believed: 1 PiB, far above every store's limit
+// (5 TiB for S3 and GCS, about 190 TiB for Azure). A larger claim is a broken
+// answer, refused before anything is sized by it.
+inline constexpr uint64_t kMaxObjectSize = 1ull << 50;
+
+// A decimal object size from a listing or metadata document: digits only, at
+// most kMaxObjectSize; anything else is kDataLoss naming `what`.
+Result<uint64_t> ParseObjectSize(std::string_view text, const std::string& what);
+
 // The ETag and Last-Modified of an answer, as servers send them.
 void VersionFromHeaders(const HttpResponse& response, ObjectInfo* info);
 

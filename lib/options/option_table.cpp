@@ -254,14 +254,14 @@ const OptionInfo kOptions[] = {
     {.name = "read_timeout",
      .type = T::kSeconds,
      .group = kHttp,
-     .help = "seconds below low_speed_limit (no data, by default) before a request is aborted "
-             "and retried",
+     .help = "seconds below low_speed_limit before a request is aborted and retried",
      .env = {"OBJECTFS_READ_TIMEOUT"},
      .field = OBJECTFS_FIELD(http.low_speed_time)},
     {.name = "low_speed_limit",
      .type = T::kSize,
      .group = kHttp,
-     .help = "bytes per second below which a transfer counts as stalled",
+     .help = "bytes per second below which a transfer counts as stalled (each try of N bytes "
+             "ends within connect_timeout + read_timeout + N / low_speed_limit)",
      .env = {"OBJECTFS_LOW_SPEED_LIMIT"},
      .field = OBJECTFS_FIELD(http.low_speed_limit_bytes)},
     {.name = "max_connections",

@@ -7,13 +7,16 @@
 namespace objectfs {
 namespace {
 
+// S3's largest part; a part is one buffer in memory, so larger is never useful.
+constexpr uint64_t kMaxPartSize = 5ull << 30;
+
 std::string Got(uint64_t bytes) { return " (got " + internal::FormatByteSize(bytes) + ")"; }
 std::string Got(int64_t n) { return " (got " + std::to_string(n) + ")"; }
 std::string Got(std::chrono::milliseconds d) { return " (got " + internal::FormatSeconds(d) + ")"; }
 
 Status CheckRead(const ReadOptions& r) {
-  if (r.part_size < (64u << 10)) {
-    return InvalidArgument("part_size must be at least 64K" + Got(r.part_size));
+  if (r.part_size < (64u << 10) || r.part_size > kMaxPartSize) {
+    return InvalidArgument("part_size must be between 64K and 5G" + Got(r.part_size));
   }
   if (r.max_parallel_requests < 1 || r.max_parallel_requests > 1024) {
     return InvalidArgument("max_parallel_requests must be between 1 and 1024" +
@@ -47,7 +50,11 @@ Status CheckHttp(const HttpOptions& h) {
     return InvalidArgument("read_timeout must be at least 1 second" +
                            Got(std::chrono::milliseconds(h.low_speed_time)));
   }
-  if (h.low_speed_limit_bytes < 0) return InvalidArgument("low_speed_limit must not be negative");
+  if (h.low_speed_limit_bytes < 1) {
+    // curl takes 0 as "no limit": read_timeout would bound nothing.
+    return InvalidArgument("low_speed_limit must be at least 1 byte per second" +
+                           Got(int64_t{h.low_speed_limit_bytes}));
+  }
   if (h.max_connections < 1) {
     return InvalidArgument("max_connections must be at least 1" + Got(int64_t{h.max_connections}));
   }

@@ -6,14 +6,24 @@
 #include <string>
 
 namespace objectfs::internal {
+namespace {
+
+// system_clock counts nanoseconds in 64 bits: about 1677 to 2262. A date a
+// server claims outside 1970..2200 is as unknown as a malformed one (and
+// converting it would overflow).
+std::optional<std::chrono::system_clock::time_point> FromSeconds(time_t seconds) {
+  constexpr time_t kLatest = 7258118400;  // 2200-01-01T00:00:00Z
+  if (seconds < 0 || seconds > kLatest) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(seconds);
+}
+
+}  // namespace
 
 std::chrono::system_clock::time_point ParseHttpDate(std::string_view text) {
   std::tm tm{};
   const std::string s(text);
   if (strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S", &tm) == nullptr) return {};
-  const time_t seconds = timegm(&tm);
-  if (seconds == static_cast<time_t>(-1)) return {};
-  return std::chrono::system_clock::from_time_t(seconds);
+  return FromSeconds(timegm(&tm)).value_or(std::chrono::system_clock::time_point{});
 }
 
 std::optional<std::chrono::system_clock::time_point> ParseIso8601Strict(std::string_view text) {
@@ -37,7 +47,7 @@ std::optional<std::chrono::system_clock::time_point> ParseIso8601Strict(std::str
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  return FromSeconds(timegm(&tm));
 }
 
 std::chrono::system_clock::time_point ParseIso8601(std::string_view text) {

@@ -87,7 +87,7 @@ def test_bad_config_files_name_the_file_the_line_and_the_key(objectfs, tmp_path)
                          "line 2: unknown option 'max_paralel_requests'"),
         "value.yaml": ("part_size: 8X\n", "line 1: part_size: invalid size '8X'"),
         "syntax.yaml": ("part_size: 8M\nregion: [us-east-1\n", "YAML syntax error"),
-        "range.yaml": ("part_size: 1K\n", "part_size must be at least 64K"),
+        "range.yaml": ("part_size: 1K\n", "part_size must be between 64K and 5G"),
     }
     for name, (text, message) in cases.items():
         path = write(tmp_path, text, name)

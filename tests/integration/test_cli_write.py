@@ -212,7 +212,7 @@ def test_some_failing_parts_are_retried_to_exact_bytes(objectfs, s3, tmp_path, f
     key = "write/retried-parts"
     result = objectfs("--stats", "--part-size", "5M", "cp", str(src), s3uri(key),
                       env_extra={"AWS_ENDPOINT_URL": proxy.url}, check_rc=0)
-    assert any(status == 500 for _, _, status in proxy.log)
+    assert any(action == "fault 500" for _, _, _, action in proxy.log)
     assert b"retries=0 " not in result.stderr
     assert sha256(remote_bytes(s3, key)) == sha256(data)
 

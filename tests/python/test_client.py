@@ -35,7 +35,7 @@ def test_options_take_cli_sizes(rgw):
 
 @pytest.mark.parametrize("options, message", [
     ({"part_size": "8X"}, "invalid size '8X'"),
-    ({"part_size": "1K"}, "part_size must be at least 64K"),
+    ({"part_size": "1K"}, "part_size must be between 64K and 5G"),
     ({"memory_limit": "1M"}, "memory_limit must be at least twice part_size"),
     ({"max_parallel_requests": 0}, "max_parallel_requests must be between 1 and 1024"),
     ({"max_attempts": 0}, "max_attempts must be at least 1"),

@@ -160,7 +160,7 @@ TEST_CASE("validation names the option and the value", "[options]") {
     return ValidateOptions(o).message();
   };
   CHECK(message([](ClientOptions& o) { o.read.part_size = 1024; }) ==
-        "part_size must be at least 64K (got 1K)");
+        "part_size must be between 64K and 5G (got 1K)");
   CHECK(message([](ClientOptions& o) { o.read.memory_limit = 1 << 20; }) ==
         "memory_limit must be at least twice part_size (got 1M)");
   CHECK(message([](ClientOptions& o) { o.read.max_parallel_requests = 0; }) ==

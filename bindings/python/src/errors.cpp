@@ -64,13 +64,18 @@ void RegisterErrors(py::module_& m) {
 
 void ThrowStatus(const Status& status) {
   const PythonError error = ErrorFor(status.code());
-  const std::string message = status.ToString();
+  const std::string text = status.ToString();
+  // Messages quote keys and server answers, which need not be UTF-8: decoded
+  // with \xHH for bad bytes, never a UnicodeDecodeError instead of the error.
+  py::object message = py::reinterpret_steal<py::object>(
+      PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "backslashreplace"));
+  if (!message) throw py::error_already_set();
   if (error.error_number != 0) {
     // OSError(errno, strerror): str() gives "[Errno N] <message>".
     py::tuple args = py::make_tuple(error.error_number, message);
     PyErr_SetObject(error.type, args.ptr());
   } else {
-    PyErr_SetString(error.type, message.c_str());
+    PyErr_SetObject(error.type, message.ptr());
   }
   throw py::error_already_set();
 }

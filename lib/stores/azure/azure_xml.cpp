@@ -2,15 +2,17 @@
 
 #include <pugixml.hpp>
 
+#include "http/rest.hpp"
+#include "http/xml_document.hpp"
 #include "util/time_formats.hpp"
 
 namespace objectfs::internal {
 
 Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_prefix) {
   pugi::xml_document doc;
-  const pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
+  OBJECTFS_RETURN_IF_ERROR(LoadXmlDocument(doc, body, "List Blobs response"));
   pugi::xml_node root = doc.child("EnumerationResults");
-  if (!parsed || !root) {
+  if (!root) {
     return DataLoss("List Blobs: response is not an EnumerationResults document");
   }
   ListPage page;
@@ -19,7 +21,8 @@ Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_pre
     ObjectInfo info;
     info.key = std::string(name_prefix) + blob.child_value("Name");
     pugi::xml_node props = blob.child("Properties");
-    info.size = std::strtoull(props.child_value("Content-Length"), nullptr, 10);
+    OBJECTFS_ASSIGN_OR_RETURN(info.size, ParseObjectSize(props.child_value("Content-Length"),
+                                                         "List Blobs entry '" + info.key + "'"));
     info.etag = props.child_value("Etag");
     if (!info.etag.empty() && info.etag.front() != '"') info.etag = '"' + info.etag + '"';
     info.mtime = ParseHttpDate(props.child_value("Last-Modified"));

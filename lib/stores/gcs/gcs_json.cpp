@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "http/rest.hpp"
 #include "util/time_formats.hpp"
 
 namespace objectfs::internal {
@@ -30,6 +31,9 @@ Result<GcsObjectMetadata> ObjectFromJson(const nlohmann::json& doc) {
   uint64_t generation = 0;
   if (!ParseUint(StringField(doc, "size"), &object.info.size)) {
     return DataLoss("missing or malformed \"size\"" + where);
+  }
+  if (object.info.size > kMaxObjectSize) {
+    return DataLoss("absurd \"size\" " + std::to_string(object.info.size) + where);
   }
   object.info.version = StringField(doc, "generation");
   if (!ParseUint(object.info.version, &generation)) {

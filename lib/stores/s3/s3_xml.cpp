@@ -4,15 +4,14 @@
 #include <ctime>
 #include <pugixml.hpp>
 
+#include "http/rest.hpp"
+#include "http/xml_document.hpp"
 #include "util/time_formats.hpp"
 
 namespace objectfs::internal {
 Result<ListPage> ParseListObjectsV2(std::string_view body) {
   pugi::xml_document xml;
-  const pugi::xml_parse_result parsed = xml.load_buffer(body.data(), body.size());
-  if (!parsed) {
-    return DataLoss(std::string("malformed ListObjectsV2 response: ") + parsed.description());
-  }
+  OBJECTFS_RETURN_IF_ERROR(LoadXmlDocument(xml, body, "ListObjectsV2 response"));
   pugi::xml_node root = xml.child("ListBucketResult");
   if (!root) return DataLoss("malformed ListObjectsV2 response: no ListBucketResult element");
 
@@ -20,7 +19,8 @@ Result<ListPage> ParseListObjectsV2(std::string_view body) {
   for (pugi::xml_node entry : root.children("Contents")) {
     ObjectInfo info;
     info.key = entry.child_value("Key");
-    info.size = std::strtoull(entry.child_value("Size"), nullptr, 10);
+    OBJECTFS_ASSIGN_OR_RETURN(info.size, ParseObjectSize(entry.child_value("Size"),
+                                                         "ListObjectsV2 entry '" + info.key + "'"));
     info.etag = entry.child_value("ETag");
     info.mtime = ParseIso8601(entry.child_value("LastModified"));
     page.objects.push_back(std::move(info));
@@ -41,8 +41,7 @@ Result<ListPage> ParseListObjectsV2(std::string_view body) {
 namespace {
 
 Result<pugi::xml_node> LoadRoot(pugi::xml_document& xml, std::string_view body, const char* root) {
-  const pugi::xml_parse_result parsed = xml.load_buffer(body.data(), body.size());
-  if (!parsed) return DataLoss(std::string("malformed ") + root + ": " + parsed.description());
+  OBJECTFS_RETURN_IF_ERROR(LoadXmlDocument(xml, body, root));
   pugi::xml_node node = xml.child(root);
   if (node) return node;
   if (pugi::xml_node error = xml.child("Error")) {

@@ -11,7 +11,7 @@ sys.path.insert(0, str(SERVERS))
 import azure_blob  # noqa: E402
 
 NAME = "azure"
-CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount"}
+CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount", "network"}
 PUT_THREADS = 8  # put() is thread-safe
 CONTAINER = "conformance"
 

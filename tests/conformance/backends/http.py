@@ -8,7 +8,7 @@ import urllib.parse
 SERVERS = pathlib.Path(__file__).resolve().parents[2] / "servers"
 
 NAME = "http"
-CAPABILITIES = set()
+CAPABILITIES = {"network"}  # no listing
 PUT_THREADS = 8  # put() is thread-safe
 
 

@@ -11,7 +11,7 @@ sys.path.insert(0, str(SERVERS))
 import s3_fixtures  # noqa: E402
 
 NAME = "s3"
-CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount"}
+CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount", "network"}
 PUT_THREADS = 8  # put() is thread-safe
 BUCKET = "conformance"
 

@@ -1,0 +1,73 @@
+"""What the fault matrix tests share: the faults, the two rates, the client
+settings, the time bound docs/RELIABILITY.md derives, and what a failure's
+one line must say.
+
+Two rates per fault: EVERY_THIRD (every 3rd request misbehaves: the front must
+end with exact bytes, through retries) and EVERY (every request misbehaves:
+the front must fail within BOUND_S with one line naming the URI and the cause).
+"""
+
+import re
+
+from fault_proxy import FAULTS  # noqa: F401  (re-exported for the tests)
+
+EVERY_THIRD, EVERY = 3, 1
+RATES = {"every3": EVERY_THIRD, "every1": EVERY}
+
+READ_TIMEOUT_S = 1
+CONNECT_TIMEOUT_S = 1
+MAX_BACKOFF_S = 1.0
+# Enough tries that a request survives the every-3rd faults even when parallel
+# requests share the count; two where everything fails, to keep the bound short.
+ATTEMPTS = {EVERY_THIRD: 6, EVERY: 2}
+# The proxy's stall outlasts the read timeout; its trickle (4 bytes/s) is far
+# below the minimum transfer rate (low_speed_limit, 1 KiB/s by default).
+STALL_S = READ_TIMEOUT_S + 3
+REFUSE_S = 0.2
+
+
+def cli_options(every):
+    return ["--max-attempts", str(ATTEMPTS[every]), "--read-timeout", str(READ_TIMEOUT_S),
+            "--connect-timeout", str(CONNECT_TIMEOUT_S), "--retry-initial-backoff", "0.05",
+            "--retry-max-backoff", str(MAX_BACKOFF_S)]
+
+
+def python_options(every):
+    return dict(max_attempts=ATTEMPTS[every], read_timeout=READ_TIMEOUT_S,
+                connect_timeout=CONNECT_TIMEOUT_S, retry_initial_backoff=0.05,
+                retry_max_backoff=MAX_BACKOFF_S)
+
+
+def request_bound_s(attempts):
+    """docs/RELIABILITY.md: one request ends within attempts x (connect_timeout
+    + read_timeout + its bytes / low_speed_limit) + (attempts - 1) x
+    retry_max_backoff. Curl checks the rate once a second: +1 s per try. The
+    test objects are small, so the bytes term is below a second."""
+    return attempts * (CONNECT_TIMEOUT_S + READ_TIMEOUT_S + 1 + 1) + (attempts - 1) * MAX_BACKOFF_S
+
+
+# Where every request fails, the front fails at its first request: one
+# request's bound, plus process start-up and the proxy's own slack.
+BOUND_S = request_bound_s(ATTEMPTS[EVERY]) + 4
+
+# What the one line must say about the cause, per fault.
+CAUSES = {
+    "503": r"HTTP 503|SlowDown",
+    "500": r"HTTP 500|InternalError",
+    "429": r"HTTP 429|SlowDown",
+    "reset": r"curl error|reset|closed|Empty reply",
+    "short": r"curl error|closed in the middle|partial|short",
+    "stall": r"too slow|timed out|curl error 28",
+    "trickle": r"too slow|timed out|curl error 28",
+    "refuse": r"connect|refused|curl error 7",
+}
+
+
+def check_failure_line(text, uri, fault):
+    """One line, naming the URI and the cause; returns the line."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    line = lines[0]
+    assert uri in line, line
+    assert re.search(CAUSES[fault], line), (fault, line)
+    return line
