@@ -48,6 +48,13 @@ class Client {
   // a listing entry: the disk cache keys blocks by the ETag as Stat spells it,
   // and a listing is not guaranteed to spell it the same way.
   Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
+  // Opens an object with its entry from a List of the same store (key, size,
+  // ETag, version): no request where the store's listing spells the ETag as
+  // Stat does (StoreCapabilities::listing_pins: S3, GCS, Azure, local files),
+  // so reads are pinned to the version listed (kObjectChanged if it was
+  // replaced since); elsewhere one Stat, as Open(uri). Fails with
+  // kInvalidArgument when the entry's key is not the URI's.
+  Result<std::shared_ptr<File>> OpenListed(std::string_view uri, ObjectInfo listed);
 
   // Starts writing the object `uri`; see Writer. Fails at once on a
   // read-only store, a bad URI, credentials or a bucket the store rejects, and
@@ -81,6 +88,9 @@ class Client {
   // Bytes per disk-cache block (the unit of File::WarmDiskCache); 0 without a
   // disk cache.
   uint64_t DiskCacheBlockSize() const;
+  // Bytes the memory cache and in-flight reads may hold (memory_limit, or what
+  // its default resolved to): the bound for callers that read ahead on their own.
+  uint64_t MemoryBudget() const;
   const ClientOptions& options() const;
 
  private:
