@@ -44,9 +44,9 @@ class Client {
   // Opens an object: one metadata request, then reads pin its ETag.
   Result<std::shared_ptr<File>> Open(std::string_view uri);
   // Opens an object with the result of an earlier Stat(uri), sending no
-  // request; reads pin info.etag as after Open(uri). Pass Stat's result, not
-  // a listing entry: the disk cache keys blocks by the ETag as Stat spells it,
-  // and a listing is not guaranteed to spell it the same way.
+  // request; reads pin info.etag as after Open(uri). Pass Stat's result; a
+  // listing entry goes to OpenListed (the disk cache keys blocks by the ETag as
+  // Stat spells it, and not every store's listing spells it the same way).
   Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
   // Opens an object with its entry from a List of the same store (key, size,
   // ETag, version): no request where the store's listing spells the ETag as
