@@ -11,14 +11,17 @@ Python: Debian's boto3 and torch, objectfs from PYTHONPATH=build/python).
   small_objects.py files DIR [THREADS]
         open().read() of every file under DIR (a mount) on THREADS (16) threads
 
-Each prints one JSON line: seconds (listing included), objects, bytes, sha256 of
-the bytes in key order, and the objectfs request counters where there are any.
+Each prints one JSON line: seconds (listing included), cpu_seconds (user + system
+of this process over the same span: what the client costs on a shared machine),
+objects, bytes, sha256 of the bytes in key order, and the objectfs request
+counters where there are any.
 """
 
 import concurrent.futures
 import hashlib
 import json
 import os
+import resource
 import sys
 import time
 
@@ -36,11 +39,17 @@ def digest(pairs):
     return h.hexdigest(), total
 
 
-def report(start, pairs, **extra):
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def report(start, pairs, cpu_start, **extra):
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu_start
     sha, total = digest(pairs)
-    print(json.dumps({"seconds": round(seconds, 4), "objects": len(pairs), "bytes": total,
-                      "sha256": sha, **extra}))
+    print(json.dumps({"seconds": round(seconds, 4), "cpu_seconds": round(cpu, 3),
+                      "objects": len(pairs), "bytes": total, "sha256": sha, **extra}))
 
 
 def put(env_file, bucket, prefix, count, size):
@@ -64,17 +73,17 @@ def dataset(env_file, bucket, prefix):
     client = objectfs.Client(endpoint_url=env["RGW_ENDPOINT"], region="us-east-1",
                              aws_access_key_id=env["RGW_ACCESS_KEY"],
                              aws_secret_access_key=env["RGW_SECRET_KEY"])
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     pairs = list(IterableDataset(f"s3://{bucket}/{prefix}", client=client))
     stats = client.stats()
-    report(start, pairs, **{k: stats[k] for k in ("head_requests", "get_requests",
+    report(start, pairs, cpu_start, **{k: stats[k] for k in ("head_requests", "get_requests",
                                                   "list_requests")})
 
 
 def boto3_pool(env_file, bucket, prefix, threads):
     env = s3_fixtures.load_env(env_file)
     s3 = s3_fixtures.make_client(env, max_pool=threads)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys.extend(o["Key"] for o in page.get("Contents", []))
@@ -84,11 +93,11 @@ def boto3_pool(env_file, bucket, prefix, threads):
 
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         pairs = list(pool.map(one, keys))
-    report(start, pairs)
+    report(start, pairs, cpu_start)
 
 
 def files(root, threads):
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     paths = sorted(os.path.join(d, f) for d, _, names in os.walk(root) for f in names)
 
     def one(path):
@@ -97,7 +106,7 @@ def files(root, threads):
 
     with concurrent.futures.ThreadPoolExecutor(threads) as pool:
         pairs = list(pool.map(one, paths))
-    report(start, pairs)
+    report(start, pairs, cpu_start)
 
 
 def main(argv):

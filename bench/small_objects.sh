@@ -51,7 +51,8 @@ is_mounted() { awk -v m="$1" '$2 == m {found = 1} END {exit !found}' /proc/mount
 unmount() {
     local i
     is_mounted "$1" || return 0
-    umount "$1" 2>/dev/null || fusermount -u "$1" 2>/dev/null
+    # A FUSE daemon still answering readers can block umount: bounded, then lazy.
+    timeout 10 umount "$1" 2>/dev/null || timeout 10 fusermount -u "$1" 2>/dev/null
     for ((i = 0; i < 50; i++)); do is_mounted "$1" || return 0; sleep 0.1; done
     umount -l "$1" 2>/dev/null
 }
@@ -59,6 +60,8 @@ cleanup() {
     local m p
     for m in "${MOUNTS[@]}"; do unmount "$m"; done
     for p in "${DAEMONS[@]}"; do kill "$p" 2>/dev/null; done
+    sleep 1
+    for p in "${DAEMONS[@]}"; do kill -KILL "$p" 2>/dev/null; done
     "$REPO/tests/servers/rgw.sh" stop "$WORK/rgw" >/dev/null 2>&1
     rm -rf "$WORK"
 }

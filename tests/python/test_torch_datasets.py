@@ -83,7 +83,9 @@ def test_shards_over_ranks_and_workers_cover_each_object_once(client, objects, p
         ds = IterableDataset(s3uri(prefix), client=client, shuffle=True, seed=5, rank=rank,
                              world_size=3)
         loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=workers)
-        seen.extend(key for key, _ in loader)
+        keys = [key for key, _ in loader]
+        assert len(keys) == len(ds) == (N - rank + 2) // 3  # 14, 13, 13
+        seen.extend(keys)
     assert sorted(seen) == sorted(objects)
 
 

@@ -13,7 +13,7 @@ with the GIL released during I/O.
     objectfs.cp("model.bin", "s3://bucket/models/"); objectfs.rm("s3://bucket/old.bin")
     objectfs.warm(["s3://bucket/models/"], client=objectfs.Client(cache_dir="/var/cache/m"))
     fsspec.filesystem("objectfs").ls("s3://bucket/models/")   # objectfs.fsspec (fsspec installed)
-    objectfs.torch.IterableDataset("s3://bucket/shards/")      # objectfs.torch (torch installed)
+    objectfs.torch.IterableDataset("s3://bucket/shards/")      # after import objectfs.torch
 
 The module-level functions use default_client(), configured from the
 environment like the AWS CLI; objectfs.Client(**options) takes the CLI's

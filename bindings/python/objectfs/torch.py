@@ -96,11 +96,11 @@ class IterableDataset(torch.utils.data.IterableDataset):
     objects read in parallel.
 
     Sharding: the listing (shuffled with seed + epoch when `shuffle`, the same
-    order on every rank and worker) is dealt round-robin over
-    world_size x num_workers shards (torch.distributed's rank and world size
-    when it is initialized, else rank/world_size given, else one; the
-    DataLoader's workers), so each object is read by exactly one worker of one
-    rank per epoch. Shards may differ by one object in length.
+    order on every rank and worker) is dealt round-robin over the ranks
+    (torch.distributed's rank and world size when it is initialized, else
+    rank/world_size given, else one), and each rank's share round-robin over
+    its DataLoader workers, so each object is read by exactly one worker of
+    one rank per epoch. Shares may differ by one object; len() is this rank's.
 
     Prefetch: up to `parallel` objects (default: the Client's
     max_parallel_requests, 16 unless set) are read ahead on threads, holding at
@@ -136,8 +136,9 @@ class IterableDataset(torch.utils.data.IterableDataset):
         self._base, self.entries = _listing(self._clients.get(), self.prefix_uri)
 
     def __len__(self):
-        """Objects in the whole listing (all ranks and workers together)."""
-        return len(self.entries)
+        """Objects this rank reads per epoch (all its workers together)."""
+        rank, world = self._ranks()
+        return len(range(rank, len(self.entries), world))
 
     def set_epoch(self, epoch):
         self.epoch = int(epoch)
@@ -159,7 +160,7 @@ class IterableDataset(torch.utils.data.IterableDataset):
         rank, world = self._ranks()
         worker = torch.utils.data.get_worker_info()
         workers, worker_id = (worker.num_workers, worker.id) if worker else (1, 0)
-        return order[rank * workers + worker_id::world * workers]
+        return order[rank::world][worker_id::workers]
 
     def __iter__(self):
         if self._started:
