@@ -230,9 +230,10 @@ class ObjectFileSystem(AbstractFileSystem):
             f.close()
 
     def cat_ranges(self, paths, starts, ends, max_gap=None, on_error="return", **kwargs):
-        """Byte ranges of many objects, read in parallel (`threads` at once);
-        each object is opened once. on_error="return" puts the exception in
-        place of a failed range, "raise" raises the first."""
+        """Byte ranges of many objects, read in parallel (`threads` at once),
+        each opened from its cached listing entry like cat_file.
+        on_error="return" puts the exception in place of a failed range,
+        "raise" raises the first."""
         if max_gap is not None:
             raise NotImplementedError("cat_ranges: max_gap is not supported")
         paths = [self._strip_protocol(p) for p in paths]
