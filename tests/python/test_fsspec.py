@@ -187,3 +187,19 @@ def test_local_files_through_file_uris(tmp_path):
     assert fs.info(root + "/d")["type"] == "directory"
     assert fs.cat_file(root + "/d/one.txt", 6) == b"one"
     assert fs.find(str(tmp_path)) == [root + "/d/one.txt"]
+
+
+def test_listed_reads_find_the_disk_cache_a_stat_opened_read_filled(rgw, put, prefix, tmp_path):
+    data = os.urandom(300_000)
+    uri = put("cached.bin", data)
+    first = objectfs.Client(**client_options(rgw, cache_dir=str(tmp_path / "cache")))
+    with first.open(uri) as f:  # after a HEAD: blocks named by the HEAD's ETag
+        assert f.read() == data
+    del first
+    second = objectfs.Client(**client_options(rgw, cache_dir=str(tmp_path / "cache")))
+    fs = fsspec.filesystem("objectfs", client=second, skip_instance_cache=True)
+    fs.ls(s3uri(prefix))
+    before = second.stats()
+    assert fs.cat_file(uri) == data  # from the listing: the same names, so from disk
+    counts = delta(second, before)
+    assert counts == {"head_requests": 0, "get_requests": 0, "list_requests": 0}
