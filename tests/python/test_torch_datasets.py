@@ -189,3 +189,38 @@ def test_checkpoint_save_and_load(client, prefix):
     assert info.size > 4000
     loaded = load(s3uri(prefix + "ckpt.pt"), client=client)
     assert loaded["step"] == 7 and torch.equal(loaded["w"], state["w"])
+
+
+DISTRIBUTED_RANK = """
+import json, sys
+import torch.distributed as dist
+import objectfs
+from objectfs.torch import IterableDataset
+rank, init, uri, options = int(sys.argv[1]), sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+dist.init_process_group("gloo", init_method=init, rank=rank, world_size=2)
+ds = IterableDataset(uri, client=objectfs.Client(**options), shuffle=True)
+print(json.dumps({"len": len(ds), "keys": [key for key, _ in ds]}))
+dist.destroy_process_group()
+"""
+
+
+def test_torch_distributed_ranks_split_the_listing(rgw, objects, prefix, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import client_options
+
+    init = f"file://{tmp_path}/rendezvous"
+    procs = [subprocess.Popen([sys.executable, "-c", DISTRIBUTED_RANK, str(rank), init,
+                               s3uri(prefix), json.dumps(client_options(rgw))],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for rank in range(2)]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [r["len"] for r in results] == [N // 2, N // 2]
+    assert [len(r["keys"]) for r in results] == [N // 2, N // 2]
+    assert sorted(results[0]["keys"] + results[1]["keys"]) == sorted(objects)
