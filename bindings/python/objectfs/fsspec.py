@@ -59,7 +59,8 @@ class ObjectFileSystem(AbstractFileSystem):
             raise TypeError(f"ObjectFileSystem: client must be an objectfs.Client, got {client!r}")
         self.client = client or (Client(**options) if options else default_client())
         if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"ObjectFileSystem: threads must be a positive integer, got {threads!r}")
+            raise ValueError(f"ObjectFileSystem: threads must be a positive integer, "
+                             f"got {threads!r}")
         self.threads = threads
 
     # -- paths ------------------------------------------------------------------
