@@ -21,18 +21,10 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from peer_mounts import PeerMount, boto3_client, client_env, load_env, parse_size
+
 MIB = 1 << 20
 BUCKET = "bench-upload"
-
-
-def load_env(path):
-    env = {}
-    for line in open(path, encoding="utf-8"):
-        if "=" in line:
-            k, v = line.strip().split("=", 1)
-            env[k] = v.strip("'\"")
-    return env
 
 
 def timed(cmd, env):
@@ -78,61 +70,14 @@ def parallel_curl(path, size, rgw, env, parts=8):
             os.unlink(piece)
 
 
-def mounted(path):
-    with open("/proc/mounts", encoding="utf-8") as f:
-        return any(line.split()[1] == path for line in f)
-
-
 def mount_copy(kind, path, rgw, env, args, work):
     """Starts a mount of BUCKET, times `cp FILE MNT/KEY` (close included),
     unmounts; returns seconds and the daemon's peak RSS."""
-    mnt = os.path.join(work, f"mnt-{kind}")
-    os.makedirs(mnt, exist_ok=True)
-    log = open(os.path.join(work, f"{kind}.log"), "ab")
-    if kind == "objectfs":
-        cmd = [args.objectfs, "mount", "--read-write", "--allow-overwrite", "--foreground",
-               f"s3://{BUCKET}", mnt]
-    elif kind == "s3fs":
-        passwd = os.path.join(work, "s3fs.passwd")
-        with open(passwd, "w", encoding="utf-8") as f:
-            f.write(f"{rgw['RGW_ACCESS_KEY']}:{rgw['RGW_SECRET_KEY']}\n")
-        os.chmod(passwd, 0o600)
-        cmd = ["s3fs", BUCKET, mnt, "-f", "-o", f"url={rgw['RGW_ENDPOINT']}", "-o",
-               "use_path_request_style", "-o", f"passwd_file={passwd}"]
-    else:
-        conf = os.path.join(work, "rclone.conf")
-        with open(conf, "w", encoding="utf-8") as f:
-            f.write(f"[rgw]\ntype = s3\nprovider = Ceph\nenv_auth = false\n"
-                    f"access_key_id = {rgw['RGW_ACCESS_KEY']}\n"
-                    f"secret_access_key = {rgw['RGW_SECRET_KEY']}\n"
-                    f"endpoint = {rgw['RGW_ENDPOINT']}\nforce_path_style = true\n")
-        cmd = ["rclone", "--config", conf, "--cache-dir", os.path.join(work, "rclone-cache"),
-               "mount", f"rgw:{BUCKET}", mnt]
-    if kind == "rclone":  # rclone refuses a custom CA bundle on its S3 transport
-        env = {k: v for k, v in env.items() if k != "AWS_CA_BUNDLE"}
-    daemon = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            if mounted(mnt):
-                break
-            if daemon.poll() is not None:
-                sys.exit(f"{kind} mount failed; see {log.name}")
-            time.sleep(0.1)
+    extra = ("--read-write", "--allow-overwrite") if kind == "objectfs" else ()
+    with PeerMount(kind, BUCKET, rgw, env, work, args.objectfs, extra) as mount:
         start = time.monotonic()
-        subprocess.run(["cp", path, os.path.join(mnt, f"mount-{kind}")], check=True)
-        seconds = time.monotonic() - start
-        rss = 0.0
-        with open(f"/proc/{daemon.pid}/status", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    rss = int(line.split()[1]) / 1024
-        return seconds, rss
-    finally:
-        subprocess.run(["fusermount3", "-u", mnt], stderr=subprocess.DEVNULL)
-        try:
-            daemon.wait(30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
+        subprocess.run(["cp", path, os.path.join(mount.mnt, f"mount-{kind}")], check=True)
+        return time.monotonic() - start, mount.peak_rss_mib()
 
 
 def main():
@@ -146,16 +91,9 @@ def main():
     ap.add_argument("--no-mounts", action="store_true")
     args = ap.parse_args()
     rgw = load_env(args.env_file)
-    size = int(args.size[:-1]) << {"M": 20, "G": 30}[args.size[-1]]
-    env = dict(os.environ, AWS_ACCESS_KEY_ID=rgw["RGW_ACCESS_KEY"],
-               AWS_SECRET_ACCESS_KEY=rgw["RGW_SECRET_KEY"], AWS_ENDPOINT_URL=rgw["RGW_ENDPOINT"],
-               AWS_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true")
-    sys.path.insert(0, os.path.join(HERE, "..", "tests", "servers"))
-    import boto3
-
-    s3 = boto3.client("s3", endpoint_url=rgw["RGW_ENDPOINT"], region_name="us-east-1",
-                      aws_access_key_id=rgw["RGW_ACCESS_KEY"],
-                      aws_secret_access_key=rgw["RGW_SECRET_KEY"])
+    size = parse_size(args.size)
+    env = client_env(rgw)
+    s3 = boto3_client(rgw)
     try:
         s3.create_bucket(Bucket=BUCKET)
     except s3.exceptions.ClientError:

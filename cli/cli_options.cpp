@@ -44,7 +44,9 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
                  "YAML file of options, keys named as below with underscores, e.g. "
                  "'part_size: 16M'; flags and the environment win over it [env: OBJECTFS_CONFIG]");
   for (const OptionInfo& info : Options()) AddOption(app, o, info);
-  app.add_flag("--stats", o.print_stats, "print request and byte counters to stderr on exit");
+  app.add_flag("--stats", o.print_stats,
+               "print request and byte counters and the run's estimated cost to stderr on exit");
+  app.add_flag("--json", o.stats_json, "with --stats: print them as one JSON object");
 }
 
 Result<ClientOptions> BuildClientOptions(const CommonOptions& o) {

@@ -12,6 +12,7 @@ namespace objectfs::cli {
 struct CommonOptions {
   OptionSources sources;  // values: the schema flags given; config_file: --config
   bool print_stats = false;
+  bool stats_json = false;  // --json: --stats as one JSON object
 };
 
 // Registers the shared flags on `app` (they may appear before or after the verb).

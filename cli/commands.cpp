@@ -60,7 +60,20 @@ int ReportError(std::string_view verb, const Status& status) {
   return 1;
 }
 
-void PrintStats(const ClientStats& stats) { std::cerr << StatsLine(stats) << std::endl; }
+std::string StatsText(const Client& client, bool json) {
+  if (json) return StatsJson(client.Stats(), client.Cost());
+  return StatsLine(client.Stats()) + " " + CostLine(client.Cost());
+}
+
+void PrintStats(const Client& client, bool json) {
+  std::cerr << StatsText(client, json) << std::endl;
+}
+
+Result<std::shared_ptr<LogWriter>> OpenLogWriter(const ObserveOptions& options) {
+  OBJECTFS_ASSIGN_OR_RETURN(LogLevel level, ParseLogLevel(options.log_level));
+  OBJECTFS_ASSIGN_OR_RETURN(LogFormat format, ParseLogFormat(options.log_format));
+  return LogWriter::Open(options.log_file, format, level);
+}
 
 int RunLs(Client& client, const LsArgs& args) {
   std::string token;

@@ -24,6 +24,10 @@ int RunCat(Client& client, const CatArgs& args);
 
 // Prints "objectfs: VERB: message" to stderr; returns 1.
 int ReportError(std::string_view verb, const Status& status);
-void PrintStats(const ClientStats& stats);
+// The --stats text: the counter line plus the cost, or one JSON object.
+std::string StatsText(const Client& client, bool json);
+void PrintStats(const Client& client, bool json);
+// The log writer of the CLI and the mount: log_file, else stderr.
+Result<std::shared_ptr<LogWriter>> OpenLogWriter(const ObserveOptions& options);
 
 }  // namespace objectfs::cli

@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
 
   auto options = cli::BuildClientOptions(common);
   if (!options.ok()) return cli::ReportError("options", options.status());
+  auto writer = cli::OpenLogWriter(options->observe);
+  if (!writer.ok()) return cli::ReportError("options", writer.status());
+  if (!options->log) options->log = LogWriter::SinkOf(*writer);
   auto client = Client::Create(std::move(*options));
   if (!client.ok()) return cli::ReportError("options", client.status());
 
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
   if (rm_cmd->parsed()) rc = cli::RunRm(**client, rm);
   if (uploads_cmd->parsed()) rc = cli::RunUploads(**client, uploads);
   if (warm_cmd->parsed()) rc = cli::RunWarm(**client, warm);
-  if (common.print_stats) cli::PrintStats((*client)->Stats());
+  (*client)->Flush();
+  if (common.print_stats) cli::PrintStats(**client, common.stats_json);
   return rc;
 }

@@ -18,8 +18,18 @@ static_assert(kRootInode == FUSE_ROOT_ID);
 
 FileSystem& Fs(fuse_req_t req) { return *static_cast<FileSystem*>(fuse_req_userdata(req)); }
 
+// Whether the operation this thread is answering replied with an error (the
+// metrics' result label). Set by the two functions below, read by Timed.
+thread_local bool t_reply_failed = false;
+
 void ReplyError(fuse_req_t req, const Status& status, std::string_view op) {
+  t_reply_failed = true;
   fuse_reply_err(req, ErrnoFromStatus(status, op));
+}
+
+void ReplyErrno(fuse_req_t req, int err) {
+  if (err != 0) t_reply_failed = true;
+  fuse_reply_err(req, err);
 }
 
 fuse_entry_param ToFuse(const Entry& entry) {
@@ -127,7 +137,8 @@ void OpOpen(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!opened.ok()) return ReplyError(req, opened.status(), "open");
   fi->fh = opened->handle;
   fi->keep_cache = opened->keep_cache ? 1 : 0;
-  if (fuse_reply_open(req, fi) != 0) fs.Release(fi->fh);
+  if (fuse_reply_open(req, fi) != 0) return fs.Release(fi->fh);
+  fs.metrics().FileOpened();
 }
 
 void OpRead(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t offset, fuse_file_info* fi) {
@@ -145,6 +156,7 @@ void OpRead(fuse_req_t req, fuse_ino_t /*ino*/, size_t size, off_t offset, fuse_
 
 void OpRelease(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
   Fs(req).Release(fi->fh);
+  Fs(req).metrics().FileReleased();
   fuse_reply_err(req, 0);
 }
 
@@ -165,7 +177,9 @@ void OpCreate(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode
   if (fuse_reply_create(req, &e, fi) != 0) {
     fs.Release(fi->fh);
     fs.Forget(e.ino, 1);
+    return;
   }
+  fs.metrics().FileOpened();
 }
 
 void OpWrite(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, off_t offset,
@@ -179,11 +193,11 @@ void OpWrite(fuse_req_t req, fuse_ino_t /*ino*/, const char* buf, size_t size, o
 
 // close(2) returns what flush answers: a failed upload is EIO there.
 void OpFlush(fuse_req_t req, fuse_ino_t /*ino*/, fuse_file_info* fi) {
-  fuse_reply_err(req, ErrnoFromStatus(Fs(req).Flush(fi->fh), "close"));
+  ReplyErrno(req, ErrnoFromStatus(Fs(req).Flush(fi->fh), "close"));
 }
 
 void OpFsync(fuse_req_t req, fuse_ino_t /*ino*/, int /*datasync*/, fuse_file_info* fi) {
-  fuse_reply_err(req, ErrnoFromStatus(Fs(req).Fsync(fi->fh), "fsync"));
+  ReplyErrno(req, ErrnoFromStatus(Fs(req).Fsync(fi->fh), "fsync"));
 }
 
 void OpSetattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set,
@@ -207,11 +221,11 @@ void OpMkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t /*mode*
 }
 
 void OpUnlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  fuse_reply_err(req, ErrnoFromStatus(Fs(req).Unlink(parent, name), "unlink"));
+  ReplyErrno(req, ErrnoFromStatus(Fs(req).Unlink(parent, name), "unlink"));
 }
 
 void OpRmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
-  fuse_reply_err(req, ErrnoFromStatus(Fs(req).RemoveDir(parent, name), "rmdir"));
+  ReplyErrno(req, ErrnoFromStatus(Fs(req).RemoveDir(parent, name), "rmdir"));
 }
 
 void ReplyUnsupported(fuse_req_t req, std::string_view what) {
@@ -226,29 +240,42 @@ void ReplyNoXattr(fuse_req_t req) {
   fuse_reply_err(req, ENOTSUP);
 }
 
+// An operation, timed and counted in the FileSystem's MountMetrics.
+template <FuseOp kOp, auto Fn>
+struct Timed;
+template <FuseOp kOp, typename... Args, void (*Fn)(fuse_req_t, Args...)>
+struct Timed<kOp, Fn> {
+  static void Call(fuse_req_t req, Args... args) {
+    t_reply_failed = false;
+    FuseOpTimer timer(Fs(req).metrics(), kOp);  // req is gone once answered
+    Fn(req, args...);
+    if (t_reply_failed) timer.Failed();
+  }
+};
+
 fuse_lowlevel_ops MakeOps() {
   fuse_lowlevel_ops ops{};
   ops.init = OpInit;
-  ops.lookup = OpLookup;
-  ops.forget = OpForget;
-  ops.forget_multi = OpForgetMulti;
-  ops.getattr = OpGetattr;
-  ops.opendir = OpOpendir;
-  ops.readdir = OpReaddir;
-  ops.readdirplus = OpReaddirplus;
-  ops.releasedir = OpReleasedir;
-  ops.open = OpOpen;
-  ops.read = OpRead;
-  ops.release = OpRelease;
-  ops.statfs = OpStatfs;
-  ops.create = OpCreate;
-  ops.write = OpWrite;
-  ops.flush = OpFlush;
-  ops.fsync = OpFsync;
-  ops.setattr = OpSetattr;
-  ops.mkdir = OpMkdir;
-  ops.unlink = OpUnlink;
-  ops.rmdir = OpRmdir;
+  ops.lookup = Timed<FuseOp::kLookup, OpLookup>::Call;
+  ops.forget = Timed<FuseOp::kForget, OpForget>::Call;
+  ops.forget_multi = Timed<FuseOp::kForget, OpForgetMulti>::Call;
+  ops.getattr = Timed<FuseOp::kGetattr, OpGetattr>::Call;
+  ops.opendir = Timed<FuseOp::kOpendir, OpOpendir>::Call;
+  ops.readdir = Timed<FuseOp::kReaddir, OpReaddir>::Call;
+  ops.readdirplus = Timed<FuseOp::kReaddir, OpReaddirplus>::Call;
+  ops.releasedir = Timed<FuseOp::kReleasedir, OpReleasedir>::Call;
+  ops.open = Timed<FuseOp::kOpen, OpOpen>::Call;
+  ops.read = Timed<FuseOp::kRead, OpRead>::Call;
+  ops.release = Timed<FuseOp::kRelease, OpRelease>::Call;
+  ops.statfs = Timed<FuseOp::kStatfs, OpStatfs>::Call;
+  ops.create = Timed<FuseOp::kCreate, OpCreate>::Call;
+  ops.write = Timed<FuseOp::kWrite, OpWrite>::Call;
+  ops.flush = Timed<FuseOp::kFlush, OpFlush>::Call;
+  ops.fsync = Timed<FuseOp::kFsync, OpFsync>::Call;
+  ops.setattr = Timed<FuseOp::kSetattr, OpSetattr>::Call;
+  ops.mkdir = Timed<FuseOp::kMkdir, OpMkdir>::Call;
+  ops.unlink = Timed<FuseOp::kUnlink, OpUnlink>::Call;
+  ops.rmdir = Timed<FuseOp::kRmdir, OpRmdir>::Call;
   ops.mknod = [](fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) {
     ReplyUnsupported(req, "mknod");
   };

@@ -145,6 +145,11 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   metadata.ttl = std::chrono::milliseconds(ttl_ms);
   mount::FileSystem fs(std::make_unique<mount::ClientSource>(*client, std::move(uri_base)), config,
                        std::move(metadata));
+  const auto fuse_metrics = std::make_shared<const Client::MetricsSource>(
+      [metrics = fs.shared_metrics()](std::vector<MetricFamily>& out) {
+        metrics->AppendFamilies(out);
+      });
+  (*client)->AddMetricsSource(fuse_metrics);
 
   std::string fuse_opts = std::string(args.read_write ? "rw" : "ro") +
                           ",default_permissions,fsname=objectfs,subtype=objectfs";
@@ -188,9 +193,10 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
   Log(LogLevel::kInfo, "unmounted " + mountpoint);
-  if (common.print_stats) {
-    Log(LogLevel::kInfo, StatsLine((*client)->Stats()));
-  }
+  (*client)->Flush();
+  // The metrics file gets the FUSE families too: written while fs lives.
+  if (Status s = (*client)->WriteMetricsFile(); !s.ok()) Log(LogLevel::kWarn, s.ToString());
+  if (common.print_stats) mount::LogAlways(StatsText(**client, common.stats_json));
   // After SIGINT/SIGTERM/SIGHUP libfuse returns the signal number: a clean stop.
   return rc == 0 || rc == SIGINT || rc == SIGTERM || rc == SIGHUP ? 0 : 1;
 }
@@ -199,12 +205,6 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
 
 int RunMount(CommonOptions common, MountArgs args) {
   if (Status s = ApplyMountOptions(args, common); !s.ok()) return ReportError("mount", s);
-  mount::LogLevel level;
-  if (!mount::ParseLogLevel(args.log_level, &level)) {
-    return ReportError("mount", InvalidArgument("--log-level: '" + args.log_level +
-                                                "' is not error, warn, info or debug"));
-  }
-  mount::SetLogLevel(level);
   auto ttl = ParseTtl(args.metadata_ttl);
   if (!ttl.ok()) return ReportError("mount", ttl.status());
   if (args.file_mode.empty()) args.file_mode = args.read_write ? "0644" : "0444";
@@ -215,6 +215,12 @@ int RunMount(CommonOptions common, MountArgs args) {
   if (!dir_mode.ok()) return ReportError("mount", dir_mode.status());
   auto options = BuildClientOptions(common);
   if (!options.ok()) return ReportError("mount", options.status());
+  // One writer for the mount's lines and the Client's records; in the
+  // background without --log-file, stderr is /dev/null.
+  auto writer = OpenLogWriter(options->observe);
+  if (!writer.ok()) return ReportError("mount", writer.status());
+  mount::SetLogWriter(*writer);
+  if (!options->log) options->log = LogWriter::SinkOf(*writer);
   auto uri = ParseUri(args.uri);
   if (!uri.ok()) return ReportError("mount", uri.status());
   if (uri->scheme == "file" || uri->bucket.empty()) {
@@ -226,10 +232,6 @@ int RunMount(CommonOptions common, MountArgs args) {
       !S_ISDIR(st.st_mode)) {
     return ReportError(
         "mount", NotFound("mount point " + args.mountpoint + " is not an existing directory"));
-  }
-  if (!args.log_file.empty() && !mount::SetLogFile(args.log_file)) {
-    return ReportError("mount", InvalidArgument("cannot open --log-file " + args.log_file + ": " +
-                                                std::strerror(errno)));
   }
   if (!args.foreground) {
     int fds[2];

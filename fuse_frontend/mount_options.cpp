@@ -93,9 +93,6 @@ CLI::App* AddMountCommand(CLI::App& app, MountArgs& a) {
                 "let other users access the mount (needs user_allow_other in /etc/fuse.conf "
                 "when not root)");
   cmd->add_flag("-f,--foreground", a.foreground, "stay attached; log to stderr");
-  cmd->add_option("--log-level", a.log_level, "error, warn, info or debug")->capture_default_str();
-  cmd->add_option("--log-file", a.log_file,
-                  "log here (default: stderr in the foreground, nowhere in the background)");
   cmd->add_option("-o", a.o_options, "key[=value][,key[=value]...]: options in fstab spelling")
       ->allow_extra_args(false);
   return cmd;
@@ -132,6 +129,7 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
   const std::map<std::string, Setter> setters = {
       {"config", str(&c.sources.config_file)},
       {"stats", flag(&c.print_stats)},
+      {"json", flag(&c.stats_json)},
       {"metadata_ttl", str(&a.metadata_ttl)},
       {"uid", integer(&a.uid)},
       {"gid", integer(&a.gid)},
@@ -143,8 +141,6 @@ Status ApplyMountOptions(MountArgs& a, CommonOptions& c) {
       {"allow_overwrite", flag(&a.allow_overwrite)},
       {"allow_delete", flag(&a.allow_delete)},
       {"foreground", flag(&a.foreground)},
-      {"log_level", str(&a.log_level)},
-      {"log_file", str(&a.log_file)},
   };
   for (const std::string& value : a.o_options) {
     size_t start = 0;

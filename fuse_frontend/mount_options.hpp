@@ -24,8 +24,6 @@ struct MountArgs {
   bool allow_overwrite = false;
   bool allow_delete = false;
   bool foreground = false;
-  std::string log_level = "info";
-  std::string log_file;
   std::vector<std::string> o_options;         // raw `-o` values
   std::vector<std::string> fuse_passthrough;  // ro, nodev, noatime... for the kernel
 };

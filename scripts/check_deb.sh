@@ -34,7 +34,7 @@ version="$(dpkg-deb -f "$deb" Version)"
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "   $(basename "$deb"): Depends: $depends"
 [ "$("$build/objectfs" --version)" = "objectfs $version" ] || fail "the package is $version, build/objectfs says $("$build/objectfs" --version)"
-for dep in libcurl4 libfuse3-3 fuse3 libssl3 libpugixml1v5 libxxhash0 libstdc++6; do
+for dep in libcurl4 libfuse3-3 fuse3 libssl3 libpugixml1v5 libxxhash0 libmicrohttpd12 libstdc++6; do
   [[ ", $depends," == *", $dep "* || ", $depends," == *", $dep,"* ]] || fail "Depends lacks $dep"
 done
 

@@ -10,8 +10,11 @@ packages=(
   # libraries the code links
   libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libfuse3-dev fuse3 pybind11-dev python3-dev libxxhash-dev libyaml-cpp-dev
+  libmicrohttpd-dev
   # tests and benchmarks
   catch2 libbenchmark-dev python3-pytest python3-boto3 curl time
+  # promtool checks the metrics text; a real Prometheus scrapes a mount
+  prometheus
   # the Python package: its tests and pip install (setuptools drives CMake)
   python3-numpy python3-torch python3-setuptools python3-wheel python3-pip
   # objectfs.fsspec and its tests (pandas reads through it)
@@ -38,7 +41,8 @@ fi
 # firebase-tools (GCS), under one prefix the test scripts know.
 install_node_servers() {
   local prefix=${OBJECTFS_NODE_PREFIX:-$HOME/.cache/objectfs/node}
-  if [ -x "$prefix/node_modules/.bin/azurite-blob" ] && [ -d "$prefix/node_modules/firebase-tools/lib" ]; then
+  if [ -x "$prefix/node_modules/.bin/azurite-blob" ] && [ -d "$prefix/node_modules/firebase-tools/lib" ] &&
+     [ -d "$prefix/node_modules/kubernetes-models" ] && [ -d "$prefix/node_modules/js-yaml" ]; then
     return 0
   fi
   if ! command -v npm >/dev/null 2>&1; then
@@ -47,9 +51,11 @@ install_node_servers() {
     [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends npm
   fi
-  echo "setup: npm install azurite firebase-tools into $prefix"
+  echo "setup: npm install azurite firebase-tools kubernetes-models js-yaml into $prefix"
   mkdir -p "$prefix"
-  npm install --no-audit --no-fund --prefix "$prefix" azurite@3 firebase-tools@15
+  # kubernetes-models and js-yaml: offline validation of deploy/kubernetes/.
+  npm install --no-audit --no-fund --prefix "$prefix" azurite@3 firebase-tools@15 \
+    kubernetes-models@4 js-yaml@4
 }
 install_node_servers
 

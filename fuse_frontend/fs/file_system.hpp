@@ -23,6 +23,7 @@
 #include "fs/inodes.hpp"
 #include "fs/local_entries.hpp"
 #include "fs/metadata.hpp"
+#include "fs/mount_metrics.hpp"
 #include "fs/object_source.hpp"
 #include "objectfs/file.hpp"
 
@@ -108,6 +109,9 @@ class FileSystem {
              MetadataCache::Options metadata);
 
   const FsConfig& config() const { return config_; }
+  // The adapter's counters of FUSE operations (exported by the mount).
+  MountMetrics& metrics() { return *metrics_; }
+  std::shared_ptr<MountMetrics> shared_metrics() const { return metrics_; }
 
   // `name` in directory `parent`; references the inode found (Forget drops it).
   // A name that does not exist is an Entry with ino 0, not an error.
@@ -164,6 +168,7 @@ class FileSystem {
   struct statvfs StatFs() const;
 
  private:
+  const std::shared_ptr<MountMetrics> metrics_ = std::make_shared<MountMetrics>();
   struct stat MakeStat(InodeId ino, const EntryAttr& attr) const;
   Entry MakeEntry(InodeId ino, const EntryAttr& attr) const;
   Result<std::optional<EntryAttr>> AttrOf(const InodeRef& node);

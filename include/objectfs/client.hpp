@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "objectfs/file.hpp"
+#include "objectfs/metrics.hpp"
 #include "objectfs/options.hpp"
 #include "objectfs/stats.hpp"
 #include "objectfs/status.hpp"
@@ -84,9 +85,27 @@ class Client {
   Status RegisterStore(std::string scheme, StoreFactory factory,
                        UriStyle style = UriStyle::kBucket);
 
+  // Waits for the background work started so far: blocks being published to
+  // the shared tier. Reads never wait for it; a front calls it before it
+  // reports or exits (the Client's destructor waits too).
+  void Flush();
+
   ClientStats Stats() const;
-  // Bytes per disk-cache block (the unit of File::WarmDiskCache); 0 without a
-  // disk cache.
+  // Every metric family (docs/observability.md), then those of live sources.
+  std::vector<MetricFamily> Metrics() const;
+  // Adds families of a front (the mount's FUSE operations) to Metrics(), the
+  // metrics server and the metrics file, for as long as `source` lives.
+  using MetricsSource = std::function<void(std::vector<MetricFamily>& out)>;
+  void AddMetricsSource(std::weak_ptr<const MetricsSource> source);
+  // What the requests so far cost at options().observe.price_table's prices.
+  RunCost Cost() const;
+  // Writes Metrics() to options().observe.metrics_file now (the Client also
+  // does so when it ends, unless this was called). Errors name the file.
+  Status WriteMetricsFile();
+  // The port the metrics server listens on (after port 0), 0 without one.
+  uint16_t MetricsPort() const;
+  // Bytes per block of the disk cache and the shared tier (the unit of
+  // File::WarmDiskCache, which fills both); 0 without either.
   uint64_t DiskCacheBlockSize() const;
   // Bytes the memory cache and in-flight reads may hold (memory_limit, or what
   // its default resolved to): the bound for callers that read ahead on their own.

@@ -78,6 +78,36 @@ struct ReadOptions {
   uint64_t direct_read_threshold = 0;
 };
 
+// Logs, metrics and prices (docs/observability.md).
+struct ObserveOptions {
+  std::string log_level = "warn";   // error, warn, info, debug (every request)
+  std::string log_format = "text";  // text or json (one object per line)
+  std::string log_file;             // append here; empty: the front's choice (stderr)
+  // HOST:PORT serving GET /metrics (Prometheus text) while the Client lives.
+  std::string metrics_address;
+  // Written with the same families when the Client ends (textfile collector).
+  std::string metrics_file;
+  // YAML list prices (currency, per_1000_requests, per_gb_egress); empty:
+  // S3 Standard, GCS Standard and Azure Hot defaults.
+  std::string price_table;
+};
+
+// The shared (fleet) tier (docs/fleet.md).
+struct FleetOptions {
+  // Bucket/prefix of a writable store holding disk-cache blocks as objects,
+  // e.g. s3://fleet-cache/models/; empty: no shared tier.
+  std::string shared_cache;
+  // An HTTP(S) cache or CDN in front of shared_cache's bucket and prefix, for
+  // reads (block names are immutable); writes still go to shared_cache.
+  std::string shared_cache_read_url;
+  // Cooperative cold start: `fleet_size` nodes reading the same objects fetch
+  // from the origin only the blocks of their `fleet_rank` (0-based) and wait
+  // up to `fleet_wait` for the others' blocks to appear in shared_cache.
+  int fleet_size = 1;
+  int fleet_rank = 0;
+  std::chrono::milliseconds fleet_wait{20000};
+};
+
 struct ClientOptions {
   S3Options s3;
   GcsOptions gcs;
@@ -91,8 +121,11 @@ struct ClientOptions {
   // of the file system) free, evicting least recently used blocks first.
   uint64_t cache_size = 0;
   // What the Client does not return as an error (blocks it could not store,
-  // the credential source it chose); empty: nothing is logged.
+  // the credential source it chose) and, at debug level, each request; empty:
+  // a LogWriter of log_file/log_format when log_file is set, else nothing.
   LogSink log = {};
+  ObserveOptions observe;
+  FleetOptions fleet;
 };
 
 }  // namespace objectfs

@@ -25,6 +25,7 @@ namespace objectfs {
   X(bytes_uploaded, Counter, "object bytes stored by uploads (parts that succeeded)")             \
   X(bytes_served, Counter, "bytes returned to callers by File reads")                             \
   X(cache_hits, Counter, "memory cache block lookups that hit")                                   \
+  X(cache_hit_bytes, Counter, "bytes of File reads found in the memory cache")                    \
   X(cache_misses, Counter, "memory cache block lookups that missed")                              \
   X(memory_used, Gauge, "bytes held by the memory cache and in-flight fetches now")               \
   X(memory_peak, Gauge, "the most bytes the memory cache ever held")                              \
@@ -34,7 +35,14 @@ namespace objectfs {
   X(disk_bytes_written, Counter, "bytes written to the disk cache")                               \
   X(disk_corrupt_blocks, Counter, "disk cache blocks that failed their checksum (fetched again)") \
   X(disk_bytes_verified, Counter, "disk cache bytes whose checksums were computed")               \
-  X(disk_write_failures, Counter, "disk cache blocks that could not be stored (no room, errors)")
+  X(disk_write_failures, Counter, "disk cache blocks that could not be stored (no room, errors)") \
+  X(shared_hits, Counter, "shared tier blocks read and verified")                                 \
+  X(shared_misses, Counter, "shared tier block lookups that found none (or a corrupt one)")       \
+  X(shared_bytes_read, Counter, "bytes read from the shared tier")                                \
+  X(shared_bytes_written, Counter, "bytes stored in the shared tier")                             \
+  X(shared_corrupt_blocks, Counter, "shared tier blocks that failed verification (ignored)")      \
+  X(shared_failures, Counter, "shared tier requests that failed (the origin served instead)")     \
+  X(shared_dropped, Counter, "blocks not published to the shared tier (queue full, tier skipped)")
 
 // Counters since the Client was created (Client::Stats()).
 struct ClientStats {

@@ -325,9 +325,9 @@ Status DiskCache::Write(const std::string& identity, uint64_t block,
   auto fail = [&](Status status) {
     Count(stats_, &StatsCounters::disk_write_failures);
     if (config_.log) {
-      config_.log(LogLevel::kWarning, "disk cache " + config_.dir + ": block " +
-                                          std::to_string(block) +
-                                          " not stored: " + status.ToString());
+      const std::string message = "disk cache " + config_.dir + ": block " + std::to_string(block) +
+                                  " not stored: " + status.ToString();
+      config_.log({LogLevel::kWarning, message});
     }
     return status;
   };
@@ -373,6 +373,11 @@ Status DiskCache::Write(const std::string& identity, uint64_t block,
   stored = true;
   Count(stats_, &StatsCounters::disk_bytes_written, payload.size());
   return Status::Ok();
+}
+
+uint64_t DiskCache::UsageEstimate() {
+  std::lock_guard lock(space_mu_);
+  return usage_estimate_;
 }
 
 }  // namespace objectfs::internal

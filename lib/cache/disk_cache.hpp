@@ -49,6 +49,9 @@ class DiskCache {
   static Result<std::unique_ptr<DiskCache>> Open(DiskCacheConfig config, StatsCounters* stats);
 
   uint64_t block_size() const { return config_.block_size; }
+  // Block bytes in the directory as of the last scan plus this process's
+  // writes since (other processes share it): the metrics gauge.
+  uint64_t UsageEstimate();
   const DiskCacheDir& dir() const { return dir_; }
 
   // What a block's contents depend on: store, key, ETag and size.

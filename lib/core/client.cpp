@@ -8,8 +8,16 @@ namespace objectfs {
 
 Result<std::shared_ptr<Client>> Client::Create(ClientOptions options) {
   OBJECTFS_RETURN_IF_ERROR(ValidateOptions(options));
+  if (!options.log && !options.observe.log_file.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(LogFormat format, ParseLogFormat(options.observe.log_format));
+    OBJECTFS_ASSIGN_OR_RETURN(LogLevel level, ParseLogLevel(options.observe.log_level));
+    OBJECTFS_ASSIGN_OR_RETURN(auto writer,
+                              LogWriter::Open(options.observe.log_file, format, level));
+    options.log = LogWriter::SinkOf(std::move(writer));
+  }
   auto core = std::make_shared<internal::ClientCore>(std::move(options));
   OBJECTFS_RETURN_IF_ERROR(core->OpenDiskCache());
+  OBJECTFS_RETURN_IF_ERROR(core->StartObservability());
   return std::shared_ptr<Client>(new Client(std::move(core)));
 }
 
@@ -93,8 +101,19 @@ ClientStats Client::Stats() const {
 }
 uint64_t Client::MemoryBudget() const { return core_->cache().budget(); }
 
+void Client::Flush() {
+  if (core_->shared_tier() != nullptr) core_->shared_tier()->Drain();
+}
+std::vector<MetricFamily> Client::Metrics() const { return core_->Metrics(); }
+void Client::AddMetricsSource(std::weak_ptr<const MetricsSource> source) {
+  core_->AddMetricsSource(std::move(source));
+}
+RunCost Client::Cost() const { return core_->Cost(); }
+Status Client::WriteMetricsFile() { return core_->WriteMetricsFile(); }
+uint16_t Client::MetricsPort() const { return core_->metrics_port(); }
 uint64_t Client::DiskCacheBlockSize() const {
-  return core_->disk_cache() ? core_->disk_cache()->block_size() : 0;
+  if (core_->disk_cache() != nullptr) return core_->disk_cache()->block_size();
+  return core_->shared_tier() != nullptr ? core_->shared_tier()->block_size() : 0;
 }
 const ClientOptions& Client::options() const { return core_->options(); }
 

@@ -7,6 +7,7 @@
 #include "http/counting_transport.hpp"
 #include "http/curl_transport.hpp"
 #include "http/retry.hpp"
+#include "observe/metrics_transport.hpp"
 #include "stores/builtin_stores.hpp"
 
 namespace objectfs::internal {
@@ -26,8 +27,9 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
                        std::shared_ptr<HttpTransport> transport)
     : options_(std::move(options)),
       env_(std::move(env)),
-      raw_transport_(transport ? std::move(transport)
-                               : std::make_shared<CurlTransport>(options_.http)),
+      raw_transport_(std::make_shared<MetricsTransport>(
+          transport ? std::move(transport) : std::make_shared<CurlTransport>(options_.http),
+          &request_metrics_, options_.log, options_.observe.log_level == "debug")),
       transport_(std::make_shared<RetryingTransport>(raw_transport_, options_.http.retry, &stats_)),
       store_transport_(std::make_shared<CountingTransport>(transport_, &stats_)),
       cache_(options_.read.memory_limit ? options_.read.memory_limit : DefaultMemoryLimit(),
@@ -37,18 +39,32 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
   (void)RegisterBuiltinStores(registry_);
 }
 
-ClientCore::~ClientCore() = default;
+ClientCore::~ClientCore() {
+  if (!options_.observe.metrics_file.empty() && !metrics_file_written_) {
+    if (Status s = WriteMetricsFile(); !s.ok() && options_.log) {
+      options_.log({LogLevel::kWarning, s.ToString()});
+    }
+  }
+}
 
 Status ClientCore::OpenDiskCache() {
   DiskCacheConfig config;
   config.dir = options_.cache_dir;
   if (config.dir.empty()) config.dir = env_("OBJECTFS_CACHE_DIR").value_or("");
-  if (config.dir.empty()) return Status::Ok();
-  if (options_.cache_size != 0) config.capacity = options_.cache_size;
-  config.log = options_.log;
-  auto opened = DiskCache::Open(std::move(config), &stats_);
-  if (!opened.ok()) return opened.status().WithContext("disk cache");
-  disk_cache_ = std::move(*opened);
+  if (!config.dir.empty()) {
+    if (options_.cache_size != 0) config.capacity = options_.cache_size;
+    config.log = options_.log;
+    auto opened = DiskCache::Open(config, &stats_);
+    if (!opened.ok()) return opened.status().WithContext("disk cache");
+    disk_cache_ = std::move(*opened);
+  }
+  if (!options_.fleet.shared_cache.empty()) {
+    // The same blocks as the disk cache, so a block moves between them whole.
+    auto tier = SharedTier::Open(
+        options_, disk_cache_ ? disk_cache_->block_size() : config.block_size, &stats_);
+    if (!tier.ok()) return tier.status();
+    shared_tier_ = std::move(*tier);
+  }
   return Status::Ok();
 }
 
@@ -73,16 +89,16 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
                                         const ReadConditions& conditions, uint64_t offset,
                                         std::span<std::byte> out, const DiskObject* disk) {
-  DiskCache* const disk_cache = disk != nullptr ? disk_cache_.get() : nullptr;
+  const Tiers tiers = disk != nullptr ? Tiers{disk_cache_.get(), shared_tier_.get()} : Tiers{};
   auto read_part = [&](ByteRange range, std::span<std::byte> into) {
-    return disk_cache ? ReadThroughDisk(disk_cache, store, key, *disk, range, into, conditions)
-                      : ReadPart(store, key, range, into, conditions);
+    return tiers.any() ? ReadThroughTiers(tiers, store, key, *disk, range, into, conditions)
+                       : ReadPart(store, key, range, into, conditions);
   };
   // Parts start at `offset`; through the disk cache they follow its blocks
   // instead, so each whole block is one file read or one GET.
   const uint64_t part_size =
-      disk_cache ? disk_cache->block_size() : std::max<uint64_t>(1, options_.read.part_size);
-  const uint64_t lead = disk_cache ? (part_size - offset % part_size) % part_size : 0;
+      tiers.any() ? tiers.block_size() : std::max<uint64_t>(1, options_.read.part_size);
+  const uint64_t lead = tiers.any() ? (part_size - offset % part_size) % part_size : 0;
   const uint64_t first_part = std::min<uint64_t>(lead ? lead : part_size, out.size());
   const size_t parts =
       1 + static_cast<size_t>((out.size() - first_part + part_size - 1) / part_size);

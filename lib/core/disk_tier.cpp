@@ -9,11 +9,40 @@
 
 namespace objectfs::internal {
 
-Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_view key,
-                               const DiskObject& object, ByteRange range, std::span<std::byte> out,
-                               const ReadConditions& conditions) {
-  if (disk == nullptr || range.length == 0) return ReadPart(store, key, range, out, conditions);
-  const uint64_t block_size = disk->block_size();
+namespace {
+
+// One whole block into `out` (its exact length): from the shared tier when it
+// holds a verified copy (in a cooperative fleet, once the rank that fetches it
+// has published it), else from the origin (then published); stored in the
+// disk cache either way. A failed disk store (no room) is counted, harmless.
+Status FetchBlock(const Tiers& tiers, ObjectStore& store, std::string_view key,
+                  const DiskObject& object, uint64_t block, std::span<std::byte> out,
+                  const ReadConditions& conditions) {
+  const uint64_t start = block * tiers.block_size();
+  SharedTier* const shared = tiers.shared;
+  const bool from_tier =
+      shared != nullptr &&
+      (shared->Read(object.identity, block, out) ||
+       (!shared->Owns(object.identity, block) && shared->WaitFor(object.identity, block, out)));
+  if (!from_tier) {
+    OBJECTFS_ASSIGN_OR_RETURN(size_t n, ReadPart(store, key, {start, out.size()}, out, conditions));
+    if (n != out.size()) {
+      return DataLoss("'" + std::string(key) + "': block at offset " + std::to_string(start) +
+                      " arrived short twice");
+    }
+    if (tiers.shared != nullptr) tiers.shared->Publish(object.identity, block, out);
+  }
+  if (tiers.disk != nullptr) (void)tiers.disk->Write(object.identity, block, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<size_t> ReadThroughTiers(const Tiers& tiers, ObjectStore& store, std::string_view key,
+                                const DiskObject& object, ByteRange range, std::span<std::byte> out,
+                                const ReadConditions& conditions) {
+  if (!tiers.any() || range.length == 0) return ReadPart(store, key, range, out, conditions);
+  const uint64_t block_size = tiers.block_size();
   // Misses this large fetch their whole block, so that the block can be
   // stored: the ramp-up of a sequential reader, not small random reads.
   const uint64_t min_expand = std::max<uint64_t>(block_size / 8, 1);
@@ -25,27 +54,19 @@ Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_
     const uint64_t piece_end = std::min(end, block_start + block_length);
     const size_t served = static_cast<size_t>(pos - range.offset);
     const std::span<std::byte> piece = out.subspan(served, piece_end - pos);
-    if (disk->Read(object.identity, block, block_length, pos - block_start, piece) ==
-        DiskCache::ReadResult::kHit) {
+    if (tiers.disk != nullptr &&
+        tiers.disk->Read(object.identity, block, block_length, pos - block_start, piece) ==
+            DiskCache::ReadResult::kHit) {
       pos = piece_end;
       continue;
     }
     if (piece.size() == block_length) {
-      OBJECTFS_ASSIGN_OR_RETURN(size_t n,
-                                ReadPart(store, key, {pos, piece.size()}, piece, conditions));
-      if (n != piece.size()) return served + n;
-      // A failed store (no room, disk error) is counted and otherwise harmless.
-      (void)disk->Write(object.identity, block, piece);
+      OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, piece, conditions));
     } else if (piece.size() >= min_expand) {
       UniqueBuffer whole(AllocateBuffer(block_length));
       const std::span<std::byte> whole_span(whole.get(), block_length);
-      OBJECTFS_ASSIGN_OR_RETURN(
-          size_t n, ReadPart(store, key, {block_start, block_length}, whole_span, conditions));
-      if (n != block_length) {
-        return DataLoss("'" + std::string(key) + "': block at offset " +
-                        std::to_string(block_start) + " arrived short twice");
-      }
-      (void)disk->Write(object.identity, block, whole_span);
+      OBJECTFS_RETURN_IF_ERROR(
+          FetchBlock(tiers, store, key, object, block, whole_span, conditions));
       std::memcpy(piece.data(), whole.get() + (pos - block_start), piece.size());
     } else {
       OBJECTFS_ASSIGN_OR_RETURN(size_t n,
@@ -57,10 +78,10 @@ Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_
   return static_cast<size_t>(range.length);
 }
 
-Result<WarmCounts> WarmBlocks(DiskCache& disk, ObjectStore& store, std::string_view key,
+Result<WarmCounts> WarmBlocks(const Tiers& tiers, ObjectStore& store, std::string_view key,
                               const DiskObject& object, ByteRange range,
                               const ReadConditions& conditions) {
-  const uint64_t block_size = disk.block_size();
+  const uint64_t block_size = tiers.block_size();
   const uint64_t end = std::min(range.end(), object.size);
   // Reused across calls: fresh memory for every block would cost page faults.
   thread_local UniqueBuffer buffer;
@@ -73,19 +94,37 @@ Result<WarmCounts> WarmBlocks(DiskCache& disk, ObjectStore& store, std::string_v
   for (uint64_t block = range.offset / block_size; block * block_size < end; ++block) {
     const uint64_t block_start = block * block_size;
     const uint64_t block_length = std::min(block_size, object.size - block_start);
-    if (disk.Contains(object.identity, block, block_length)) {
+    const bool on_disk =
+        tiers.disk == nullptr || tiers.disk->Contains(object.identity, block, block_length);
+    const bool shared =
+        tiers.shared == nullptr || tiers.shared->Contains(object.identity, block, block_length);
+    if (on_disk && shared) {
       counts.bytes_cached += block_length;
       continue;
     }
     const std::span<std::byte> data(buffer.get(), block_length);
-    OBJECTFS_ASSIGN_OR_RETURN(size_t n,
-                              ReadPart(store, key, {block_start, block_length}, data, conditions));
-    if (n != block_length) {
-      return DataLoss("'" + std::string(key) + "': block at offset " + std::to_string(block_start) +
-                      " arrived short twice");
+    const bool from_disk = tiers.disk != nullptr && on_disk &&
+                           tiers.disk->Read(object.identity, block, block_length, 0, data) ==
+                               DiskCache::ReadResult::kHit;
+    const bool from_shared = !from_disk && tiers.shared != nullptr && shared &&
+                             tiers.shared->Read(object.identity, block, data);
+    if (!from_disk && !from_shared) {
+      OBJECTFS_ASSIGN_OR_RETURN(
+          size_t n, ReadPart(store, key, {block_start, block_length}, data, conditions));
+      if (n != block_length) {
+        return DataLoss("'" + std::string(key) + "': block at offset " +
+                        std::to_string(block_start) + " arrived short twice");
+      }
+      counts.bytes_fetched += block_length;
+    } else {
+      counts.bytes_cached += block_length;
     }
-    OBJECTFS_RETURN_IF_ERROR(disk.Write(object.identity, block, data));
-    counts.bytes_fetched += block_length;
+    if (tiers.disk != nullptr && !on_disk) {
+      OBJECTFS_RETURN_IF_ERROR(tiers.disk->Write(object.identity, block, data));
+    }
+    if (tiers.shared != nullptr && !shared) {
+      OBJECTFS_RETURN_IF_ERROR(tiers.shared->Put(object.identity, block, data));
+    }
   }
   return counts;
 }

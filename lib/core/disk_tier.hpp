@@ -1,6 +1,7 @@
-// The disk tier of the read engine: ranged reads that look in the DiskCache
-// before sending a GET and store the whole blocks a GET brought, and warming
-// (filling the disk cache ahead of reads).
+// The block tiers of the read engine, under the memory cache: ranged reads
+// that look in the local DiskCache, then the shared (fleet) tier, before
+// sending a GET to the origin, and store the whole blocks a GET brought in
+// both; and warming (filling the tiers ahead of reads).
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 
 #include "cache/disk_cache.hpp"
+#include "core/shared_tier.hpp"
 #include "objectfs/store.hpp"
 
 namespace objectfs::internal {
@@ -19,26 +21,40 @@ struct DiskObject {
   uint64_t size = 0;
 };
 
-// Reads `range` (inside the object) into `out`, block by block: from `disk`
-// when the block is there and intact, else with a ranged GET (ReadPart) that
-// is stored in `disk` when it covers the whole block. A miss covering at
-// least 1/8 of a block fetches the whole block (through a temporary buffer)
-// so that it can be stored; smaller misses fetch exactly their bytes. Stores
-// run on this thread: the bytes go to the page cache, straight from `out`.
-// Without `disk`, just ReadPart. Thread-safe.
-Result<size_t> ReadThroughDisk(DiskCache* disk, ObjectStore& store, std::string_view key,
-                               const DiskObject& object, ByteRange range, std::span<std::byte> out,
-                               const ReadConditions& conditions);
+// The tiers an object is read through; either may be null (local files have none).
+struct Tiers {
+  DiskCache* disk = nullptr;
+  SharedTier* shared = nullptr;
+  bool any() const { return disk != nullptr || shared != nullptr; }
+  // Both tiers use the same blocks (the shared tier is opened with the disk's size).
+  uint64_t block_size() const {
+    return disk ? disk->block_size() : shared ? shared->block_size() : 1;
+  }
+};
+
+// Reads `range` (inside the object) into `out`, block by block: from the disk
+// cache when the block is there and intact, else from the shared tier when it
+// holds a verified copy, else with a ranged GET (ReadPart) to the origin that
+// is published to the shared tier; a whole block from either is stored in the
+// disk cache. A miss covering at least 1/8 of a block fetches the whole block
+// (through a temporary buffer) so that it can be stored; smaller misses fetch
+// exactly their bytes from the origin. Disk stores run on this thread (the
+// bytes go to the page cache, straight from `out`); publishing is in the
+// background. Without tiers, just ReadPart. Thread-safe.
+Result<size_t> ReadThroughTiers(const Tiers& tiers, ObjectStore& store, std::string_view key,
+                                const DiskObject& object, ByteRange range, std::span<std::byte> out,
+                                const ReadConditions& conditions);
 
 struct WarmCounts {
   uint64_t bytes_fetched = 0;
   uint64_t bytes_cached = 0;  // already in the disk cache: skipped
 };
 
-// Puts every block overlapping `range` into `disk`: blocks already present
-// (valid header and length) are skipped, the others are fetched whole, one
-// GET each, on the calling thread, through a per-thread block buffer.
-Result<WarmCounts> WarmBlocks(DiskCache& disk, ObjectStore& store, std::string_view key,
+// Puts every block overlapping `range` into each tier: blocks already in every
+// tier are skipped (the shared tier is asked with a HEAD), the others are read
+// whole (from the other tier when it has them, else one GET each), on the
+// calling thread, through a per-thread block buffer, and stored synchronously.
+Result<WarmCounts> WarmBlocks(const Tiers& tiers, ObjectStore& store, std::string_view key,
                               const DiskObject& object, ByteRange range,
                               const ReadConditions& conditions);
 

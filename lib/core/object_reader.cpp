@@ -16,9 +16,10 @@ uint64_t RoundUp(uint64_t value, uint64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-// Local files are not copied into the disk cache: they are local already.
-DiskCache* DiskTierFor(ClientCore& core, ObjectStore& store) {
-  return store.Capabilities().local ? nullptr : core.disk_cache();
+// Local files are not copied into the block tiers: they are local already.
+Tiers TiersFor(ClientCore& core, ObjectStore& store) {
+  if (store.Capabilities().local) return {};
+  return {core.disk_cache(), core.shared_tier()};
 }
 
 }  // namespace
@@ -30,7 +31,7 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
           Target{&core_->cache(), store, key, info, ReadConditions::PinnedTo(info),
                  core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag + '\n' +
                                          info.version),
-                 core_->cache().block_size(), DiskTierFor(*core_, *store),
+                 core_->cache().block_size(), TiersFor(*core_, *store),
                  DiskObject{DiskCache::Identity(store->CacheNamespace(), key,
                                                 info.etag + '\n' + info.version, info.size),
                             info.size}})),
@@ -38,9 +39,9 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
       cache_(core_->cache()),
       object_id_(target_->object_id),
       block_size_(target_->block_size),
-      // Readahead GETs of whole disk blocks fill the disk cache as they go.
+      // Readahead GETs of whole tier blocks fill the tiers as they go.
       part_size_(RoundUp(RoundUp(std::max<uint64_t>(core_->options().read.part_size, 1),
-                                 target_->disk ? target_->disk->block_size() : 1),
+                                 target_->tiers.block_size()),
                          block_size_)),
       direct_threshold_(core_->options().read.direct_read_threshold
                             ? core_->options().read.direct_read_threshold
@@ -73,8 +74,8 @@ bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_fr
   // With a disk tier, readahead starts at a whole part: ramp-up fetches
   // smaller than a block would each fetch (and store) that block again.
   const uint64_t initial =
-      std::min(target_->disk ? std::max(core_->options().read.initial_readahead, part_size_)
-                             : core_->options().read.initial_readahead,
+      std::min(target_->tiers.any() ? std::max(core_->options().read.initial_readahead, part_size_)
+                                    : core_->options().read.initial_readahead,
                max_window_);
   bool sequential = true;
   if (stream != nullptr) {
@@ -133,8 +134,8 @@ uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
 }
 
 void ObjectReader::Target::Run(Fetch& fetch) const {
-  auto n = ReadThroughDisk(disk, *store, key, disk_object, {fetch.offset(), fetch.length()},
-                           std::span(fetch.data(), fetch.length()), pin);
+  auto n = ReadThroughTiers(tiers, *store, key, disk_object, {fetch.offset(), fetch.length()},
+                            std::span(fetch.data(), fetch.length()), pin);
   Status status = n.ok() ? Status::Ok() : n.status();
   if (n.ok() && *n != fetch.length()) {
     status = DataLoss("'" + key + "': part at offset " + std::to_string(fetch.offset()) +
@@ -149,7 +150,7 @@ void ObjectReader::Target::Run(Fetch& fetch) const {
 
 Result<size_t> ObjectReader::ReadDirect(uint64_t offset, std::span<std::byte> out) {
   return core_->ParallelRead(*target_->store, target_->key, target_->pin, offset, out,
-                             target_->disk ? &target_->disk_object : nullptr);
+                             target_->tiers.any() ? &target_->disk_object : nullptr);
 }
 
 Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t offset,
@@ -186,6 +187,8 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
                                passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
       Add(stats.cache_hits);
+      Add(stats.cache_hit_bytes,
+          std::min(end, (b + 1) * block_size_) - std::max(offset, b * block_size_));
       fetches[b - first_block] = std::move(found);
       ++b;
       continue;
@@ -264,13 +267,14 @@ Result<PinnedBytes> ObjectReader::ReadPinned(uint64_t offset, uint64_t length) {
 }
 
 Result<WarmCounts> ObjectReader::WarmDisk(ByteRange range) {
-  if (target_->disk == nullptr) {
+  if (!target_->tiers.any()) {
     return InvalidArgument(
-        core_->disk_cache() != nullptr
+        core_->disk_cache() != nullptr || core_->shared_tier() != nullptr
             ? "local files are not copied into the disk cache"
-            : "no disk cache is configured (set cache_dir or OBJECTFS_CACHE_DIR)");
+            : "no disk cache is configured (set cache_dir or OBJECTFS_CACHE_DIR, or "
+              "shared_cache)");
   }
-  return WarmBlocks(*target_->disk, *target_->store, target_->key, target_->disk_object, range,
+  return WarmBlocks(target_->tiers, *target_->store, target_->key, target_->disk_object, range,
                     target_->pin);
 }
 

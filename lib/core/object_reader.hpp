@@ -77,7 +77,7 @@ class ObjectReader {
     ReadConditions pin;  // ReadConditions::PinnedTo(info): every data request carries it
     uint64_t object_id;
     uint64_t block_size;
-    DiskCache* disk;  // null: no disk tier for this object
+    Tiers tiers;  // none: no block tiers for this object (local files)
     DiskObject disk_object;
     // Downloads the fetch's range (pinned to the ETag), publishes the result,
     // and drops its blocks from the cache when it failed.

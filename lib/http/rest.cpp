@@ -120,7 +120,15 @@ std::string DescribeHttpError(const HttpError& error) {
   const std::string http = "HTTP " + std::to_string(error.status);
   std::string detail = error.code.empty() ? http : error.code + " (" + http + ")";
   if (!error.message.empty()) detail += ": " + error.message;
+  if (!error.request_id.empty()) detail += " (request id " + error.request_id + ")";
   return detail;
+}
+
+std::string_view RequestIdOf(const HttpResponse& response) {
+  for (std::string_view name : {"x-amz-request-id", "x-ms-request-id", "x-guploader-uploadid"}) {
+    if (const std::string* id = response.Header(name)) return *id;
+  }
+  return {};
 }
 
 long EffectiveStatus(const HttpError& error, ErrorCodeTable codes) {

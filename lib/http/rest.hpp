@@ -88,9 +88,14 @@ struct HttpError {
   long status = 0;
   std::string code;
   std::string message;
+  std::string request_id = {};  // RequestIdOf the answer: support asks for it
 };
 
-// "CODE (HTTP 404): message", without the parts that are empty.
+// The server's id of a request (S3 x-amz-request-id, Azure x-ms-request-id,
+// GCS x-guploader-uploadid), or empty.
+std::string_view RequestIdOf(const HttpResponse& response);
+
+// "CODE (HTTP 404): message (request id R)", without the parts that are empty.
 std::string DescribeHttpError(const HttpError& error);
 
 // Store-specific error codes that decide the outcome whatever the status

@@ -22,6 +22,8 @@ enum class RequestKind { kUncounted, kHead, kGet, kList, kPut, kDelete, kOther }
 struct HttpRequest {
   std::string method = "GET";
   RequestKind kind = RequestKind::kUncounted;
+  // The store that sends it ("s3", "gcs", "azure", "http"): metrics and prices.
+  std::string_view store;
   std::string url;  // fully encoded
   Headers headers;
   std::string body;  // request body, e.g. for PUT

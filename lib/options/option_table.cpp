@@ -20,6 +20,8 @@ constexpr std::string_view kAzure = "Azure Blob";
 constexpr std::string_view kRead = "Reading";
 constexpr std::string_view kHttp = "HTTP";
 constexpr std::string_view kDisk = "Disk cache";
+constexpr std::string_view kObserve = "Logs, metrics and cost";
+constexpr std::string_view kFleet = "Shared (fleet) cache";
 
 const OptionInfo kOptions[] = {
     {.name = "endpoint_url",
@@ -285,6 +287,89 @@ const OptionInfo kOptions[] = {
      .env = {"OBJECTFS_CACHE_SIZE"},
      .zero_means = "10G",
      .field = OBJECTFS_FIELD(cache_size)},
+    {.name = "shared_cache",
+     .type = T::kString,
+     .group = kFleet,
+     .help = "bucket/prefix that holds disk-cache blocks as objects for a fleet, e.g. "
+             "s3://fleet-cache/blocks/: read before the origin, filled in the background",
+     .env = {"OBJECTFS_SHARED_CACHE"},
+     .value_name = "URI",
+     .field = OBJECTFS_FIELD(fleet.shared_cache)},
+    {.name = "shared_cache_read_url",
+     .type = T::kString,
+     .group = kFleet,
+     .help = "read shared_cache's blocks through this HTTP(S) cache or CDN in front of its "
+             "bucket and prefix (writes still go to the bucket)",
+     .env = {"OBJECTFS_SHARED_CACHE_READ_URL"},
+     .value_name = "URL",
+     .field = OBJECTFS_FIELD(fleet.shared_cache_read_url)},
+    {.name = "fleet_size",
+     .type = T::kInt,
+     .group = kFleet,
+     .help = "nodes reading the same objects at once: each fetches 1/N of the blocks from the "
+             "origin and reads the rest from shared_cache",
+     .env = {"OBJECTFS_FLEET_SIZE"},
+     .field = OBJECTFS_FIELD(fleet.fleet_size)},
+    {.name = "fleet_rank",
+     .type = T::kInt,
+     .group = kFleet,
+     .help = "this node's rank, 0 to fleet_size - 1 (a Kubernetes indexed Job's "
+             "JOB_COMPLETION_INDEX)",
+     .env = {"OBJECTFS_FLEET_RANK", "JOB_COMPLETION_INDEX"},
+     .field = OBJECTFS_FIELD(fleet.fleet_rank)},
+    {.name = "fleet_wait",
+     .type = T::kSeconds,
+     .group = kFleet,
+     .help = "longest wait for another rank's block before fetching it from the origin (a rank "
+             "that missed it once is not waited for again)",
+     .env = {"OBJECTFS_FLEET_WAIT"},
+     .field = OBJECTFS_FIELD(fleet.fleet_wait)},
+    {.name = "log_level",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "error, warn, info or debug (debug: every request, with its status, time and the "
+             "server's request id)",
+     .env = {"OBJECTFS_LOG_LEVEL"},
+     .value_name = "LEVEL",
+     .field = OBJECTFS_FIELD(observe.log_level)},
+    {.name = "log_format",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "text, or json: one object per line with time, level, message, uri, request_id",
+     .env = {"OBJECTFS_LOG_FORMAT"},
+     .value_name = "FORMAT",
+     .field = OBJECTFS_FIELD(observe.log_format)},
+    {.name = "log_file",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "append log lines here (created 0600); else stderr (the mount in the background: "
+             "nowhere)",
+     .env = {"OBJECTFS_LOG_FILE"},
+     .value_name = "PATH",
+     .field = OBJECTFS_FIELD(observe.log_file)},
+    {.name = "metrics_address",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "serve Prometheus metrics at http://HOST:PORT/metrics while running, e.g. "
+             "127.0.0.1:9464",
+     .env = {"OBJECTFS_METRICS_ADDRESS"},
+     .value_name = "HOST:PORT",
+     .field = OBJECTFS_FIELD(observe.metrics_address)},
+    {.name = "metrics_file",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "write the same metrics here at exit (node_exporter textfile format)",
+     .env = {"OBJECTFS_METRICS_FILE"},
+     .value_name = "PATH",
+     .field = OBJECTFS_FIELD(observe.metrics_file)},
+    {.name = "price_table",
+     .type = T::kString,
+     .group = kObserve,
+     .help = "YAML list prices (currency, per_1000_requests, per_gb_egress) for the run's "
+             "cost; default: S3 Standard, GCS Standard, Azure Hot",
+     .env = {"OBJECTFS_PRICE_TABLE"},
+     .value_name = "FILE",
+     .field = OBJECTFS_FIELD(observe.price_table)},
 };
 
 #undef OBJECTFS_FIELD

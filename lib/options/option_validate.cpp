@@ -1,5 +1,6 @@
 // The range and cross-field checks of ClientOptions, run once by Client::Create
 // for every front. Messages name options by their schema name and show the value.
+#include "objectfs/log.hpp"
 #include "objectfs/option_schema.hpp"
 #include "options/option_text.hpp"
 
@@ -53,6 +54,25 @@ Status CheckHttp(const HttpOptions& h) {
 
 Status ValidateOptions(const ClientOptions& options) {
   OBJECTFS_RETURN_IF_ERROR(CheckRead(options.read));
+  if (auto level = ParseLogLevel(options.observe.log_level); !level.ok()) return level.status();
+  const FleetOptions& fleet = options.fleet;
+  if (fleet.fleet_size < 1 || fleet.fleet_size > 100000) {
+    return InvalidArgument("fleet_size must be 1 to 100000" + Got(int64_t{fleet.fleet_size}));
+  }
+  if (fleet.fleet_rank < 0 || fleet.fleet_rank >= fleet.fleet_size) {
+    return InvalidArgument("fleet_rank must be 0 to fleet_size - 1 (" +
+                           std::to_string(fleet.fleet_size - 1) + ")" +
+                           Got(int64_t{fleet.fleet_rank}));
+  }
+  if (fleet.fleet_size > 1 && fleet.shared_cache.empty()) {
+    return InvalidArgument("fleet_size > 1 needs shared_cache: the ranks meet in its bucket");
+  }
+  if (fleet.fleet_wait.count() < 0) {
+    return InvalidArgument("fleet_wait must not be negative" + Got(fleet.fleet_wait));
+  }
+  if (auto format = ParseLogFormat(options.observe.log_format); !format.ok()) {
+    return format.status();
+  }
   return CheckHttp(options.http);
 }
 

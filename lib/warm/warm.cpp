@@ -206,7 +206,8 @@ Result<WarmSummary> RunWarm(WarmSource& source, std::span<const std::string> uri
                             const WarmOptions& options) {
   if (source.BlockSize() == 0) {
     return InvalidArgument(
-        "warm needs a disk cache: set the cache_dir option or OBJECTFS_CACHE_DIR");
+        "warm needs a disk cache or a shared cache: set the cache_dir option (or "
+        "OBJECTFS_CACHE_DIR) or shared_cache");
   }
   std::vector<WarmTarget> targets;
   std::vector<Status> errors;

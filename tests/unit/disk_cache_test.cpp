@@ -489,9 +489,9 @@ TEST_CASE("the log sink hears of blocks the disk cache could not store", "[disk]
   std::vector<std::string> heard;
   objectfs::ClientOptions options;
   options.cache_dir = dir.string();
-  options.log = [&](objectfs::LogLevel level, std::string_view message) {
+  options.log = [&](const objectfs::LogRecord& record) {
     std::lock_guard lock(mu);
-    if (level == objectfs::LogLevel::kWarning) heard.emplace_back(message);
+    if (record.level == objectfs::LogLevel::kWarning) heard.emplace_back(record.message);
   };
   auto core = std::make_shared<objectfs::internal::ClientCore>(
       options, [](std::string_view) { return std::optional<std::string>(); });

@@ -165,8 +165,18 @@ class Client:
         return sorted(entries, key=lambda e: e if isinstance(e, str) else e.key)
 
     def stats(self):
-        """Request, byte and cache counters since the client was created."""
+        """Request, byte and cache counters since the client was created, and
+        the run's estimated cost at the price table's list prices (cost_usd,
+        then cost_usd_get, _head, _list, _put, _delete and _egress)."""
         return self._native.stats()
+
+    def metrics_text(self):
+        """Every metric family in the Prometheus text format."""
+        return self._native.metrics_text()
+
+    def metrics_port(self):
+        """The port the metrics_address server listens on, 0 without one."""
+        return self._native.metrics_port()
 
     def __repr__(self):
         shown = {k: v for k, v in self._options.items() if not any(s in k for s in _SECRET)}

@@ -2,6 +2,7 @@
 #include <pybind11/chrono.h>
 #include <pybind11/stl.h>
 
+#include <cctype>
 #include <chrono>
 
 #include "bindings.hpp"
@@ -60,11 +61,19 @@ double SecondsSinceEpoch(std::chrono::system_clock::time_point t) {
 }
 
 // Every row of the counter list (objectfs/stats.hpp), by name.
-py::dict StatsDict(const ClientStats& stats) {
+// The counters, then the run's cost as --stats spells it (cost_usd, cost_usd_get, ...).
+py::dict StatsDict(const Client& client) {
   py::dict out;
+  const ClientStats stats = client.Stats();
   for (const StatDescriptor& row : kClientStats) {
     out[py::str(row.name.data(), row.name.size())] = stats.*row.field;
   }
+  const RunCost cost = client.Cost();
+  std::string field = "cost_";
+  for (char c : cost.currency)
+    field += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  out[py::str(field)] = cost.total;
+  for (const auto& [part, value] : cost.parts) out[py::str(field + "_" + part)] = value;
   return out;
 }
 
@@ -154,7 +163,16 @@ void RegisterClient(py::module_& m) {
           "max_parallel_requests",
           [](const Client& client) { return client.options().read.max_parallel_requests; },
           "ranged GETs in flight per Client (the option, as resolved)")
-      .def("stats", [](const Client& client) { return StatsDict(client.Stats()); });
+      .def("stats", &StatsDict)
+      .def(
+          "metrics_text",
+          [](const Client& client) {
+            const std::vector<MetricFamily> families = client.Metrics();
+            return PrometheusText(families);
+          },
+          "Every metric family in the Prometheus text format (docs/observability.md).")
+      .def("metrics_port", &Client::MetricsPort,
+           "The port of the metrics_address server (after port 0), 0 without one.");
   RegisterWriter(m, client);
 }
 

@@ -68,6 +68,7 @@ Result<HttpResponse> AzureStore::Send(const Call& call) {
     query += (query.empty() ? "" : "&") + credentials_.sas_token;
   }
   HttpRequest request;
+  request.store = "azure";
   request.method = call.method;
   request.kind = call.kind;
   request.url = origin_ + path + (query.empty() ? "" : "?" + query);
@@ -101,6 +102,7 @@ Status AzureStore::ErrorStatus(const Call& call, const HttpResponse& response) c
   HttpError error = ParseXmlError(response.status, response.body);
   // HEAD responses have no body; the code travels in a header.
   if (const std::string* code = response.Header("x-ms-error-code")) error.code = *code;
+  error.request_id = RequestIdOf(response);
   const std::string container =
       "container " + Quoted(call.container) + " of account " + Quoted(credentials_.account);
   if (error.code == "ContainerNotFound") {

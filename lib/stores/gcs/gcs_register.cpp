@@ -19,9 +19,10 @@ Status RegisterGcsStore(StoreRegistry& registry) {
         inputs.metadata_transport = metadata.get();
         auto resolved = ResolveGcsCredentials(inputs);
         if (options->log) {
-          options->log(resolved.ok() ? LogLevel::kInfo : LogLevel::kWarning,
-                       resolved.ok() ? "GCS credentials: " + resolved->description
-                                     : "no GCS credentials: " + resolved.status().ToString());
+          const std::string message = resolved.ok()
+                                          ? "GCS credentials: " + resolved->description
+                                          : "no GCS credentials: " + resolved.status().ToString();
+          options->log({resolved.ok() ? LogLevel::kInfo : LogLevel::kWarning, message});
         }
         return resolved;
       });

@@ -83,6 +83,7 @@ std::string GcsStore::What(const Call& call) const {
 
 Result<HttpResponse> GcsStore::Send(const Call& call) {
   HttpRequest request;
+  request.store = "gcs";
   request.method = call.method;
   request.kind = call.kind;
   if (!call.url.empty()) {
@@ -111,7 +112,8 @@ Result<HttpResponse> GcsStore::Send(const Call& call) {
 }
 
 Status GcsStore::ErrorStatus(const Call& call, const HttpResponse& response) {
-  const HttpError error{response.status, "", GcsErrorMessage(response.body)};
+  const HttpError error{response.status, "", GcsErrorMessage(response.body),
+                        std::string(RequestIdOf(response))};
   ErrorNames names{What(call), call.bucket_level, "generation"};
   names.credentials =
       " (credentials: " + (settings_.emulator ? "none (emulator)" : tokens_->Describe()) + ")";

@@ -43,6 +43,7 @@ Status HttpStore::ErrorStatus(std::string_view key, const HttpResponse& response
 
 Result<ObjectInfo> HttpStore::StatWithGet(std::string_view key) {
   HttpRequest request;
+  request.store = "http";
   request.url = UrlFor(key);
   request.headers.emplace_back("Range", "bytes=0-0");
   std::byte one[1];
@@ -73,6 +74,7 @@ Result<ObjectInfo> HttpStore::StatWithGet(std::string_view key) {
 
 Result<ObjectInfo> HttpStore::Stat(std::string_view key) {
   HttpRequest request;
+  request.store = "http";
   request.method = "HEAD";
   request.url = UrlFor(key);
   request.kind = RequestKind::kHead;
@@ -98,6 +100,7 @@ Result<size_t> HttpStore::Read(std::string_view key, ByteRange range, std::span<
   if (range.length == 0) return size_t{0};
   if (out.size() < range.length) return InvalidArgument("read buffer smaller than the range");
   HttpRequest request;
+  request.store = "http";
   request.url = UrlFor(key);
   request.headers.emplace_back("Range", RangeHeaderValue(range));
   // If-Match needs a strong ETag; a weak one is compared on the response instead.

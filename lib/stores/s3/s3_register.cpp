@@ -11,20 +11,21 @@ Status RegisterS3Store(StoreRegistry& registry) {
                               ResolveS3Settings(context.options.s3, context.env));
     auto credentials =
         context.shared.GetOrCreate<AwsCredentialProvider>("aws-credentials", [&context] {
-          return std::make_shared<AwsCredentialProvider>([options = &context.options,
-                                                          env = context.env, imds = context.raw] {
-            AwsCredentialInputs inputs;
-            inputs.options = &options->s3;
-            inputs.env = env;
-            inputs.imds_transport = imds.get();
-            auto resolved = ResolveAwsCredentials(inputs);
-            if (options->log) {
-              options->log(resolved.ok() ? LogLevel::kInfo : LogLevel::kWarning,
-                           resolved.ok() ? "S3 credentials from " + resolved->source
-                                         : "no S3 credentials: " + resolved.status().ToString());
-            }
-            return resolved;
-          });
+          return std::make_shared<AwsCredentialProvider>(
+              [options = &context.options, env = context.env, imds = context.raw] {
+                AwsCredentialInputs inputs;
+                inputs.options = &options->s3;
+                inputs.env = env;
+                inputs.imds_transport = imds.get();
+                auto resolved = ResolveAwsCredentials(inputs);
+                if (options->log) {
+                  const std::string message =
+                      resolved.ok() ? "S3 credentials from " + resolved->source
+                                    : "no S3 credentials: " + resolved.status().ToString();
+                  options->log({resolved.ok() ? LogLevel::kInfo : LogLevel::kWarning, message});
+                }
+                return resolved;
+              });
         });
     return std::shared_ptr<ObjectStore>(std::make_shared<S3Store>(
         uri.bucket, std::move(settings), std::move(credentials), context.store));

@@ -50,6 +50,7 @@ Result<HttpResponse> S3Store::Send(const Call& call) {
     path = "/" + (call.bucket_level ? std::string() : UriEncode(call.key, false));
   }
   HttpRequest request;
+  request.store = "s3";
   request.method = call.method;
   request.kind = call.kind;
   request.response_buffer = call.response_buffer;
@@ -99,7 +100,8 @@ std::string S3Store::What(const Call& call) const {
 }
 
 Status S3Store::ErrorStatus(const Call& call, const HttpResponse& response) {
-  const HttpError error = ParseXmlError(response.status, response.body);
+  HttpError error = ParseXmlError(response.status, response.body);
+  error.request_id = RequestIdOf(response);
   if (error.code == "NoSuchBucket") {
     return StatusForHttpError(404, error, {"bucket '" + bucket_ + "'", /*container=*/true});
   }
