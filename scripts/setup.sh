@@ -19,6 +19,8 @@ packages=(
   prometheus
   # the Python package: its tests and pip install (setuptools drives CMake)
   python3-numpy python3-torch python3-setuptools python3-wheel python3-pip
+  # objectfs.fsspec and its tests (pandas reads through it)
+  python3-fsspec python3-pandas
   # the .deb (cpack's DEB generator and scripts/check_deb.sh)
   dpkg-dev file
   # real servers the tests start on 127.0.0.1

@@ -45,10 +45,17 @@ class Client {
   // Opens an object: one metadata request, then reads pin its ETag.
   Result<std::shared_ptr<File>> Open(std::string_view uri);
   // Opens an object with the result of an earlier Stat(uri), sending no
-  // request; reads pin info.etag as after Open(uri). Pass Stat's result, not
-  // a listing entry: the disk cache keys blocks by the ETag as Stat spells it,
-  // and a listing is not guaranteed to spell it the same way.
+  // request; reads pin info.etag as after Open(uri). Pass Stat's result; a
+  // listing entry goes to OpenListed (the disk cache keys blocks by the ETag as
+  // Stat spells it, and not every store's listing spells it the same way).
   Result<std::shared_ptr<File>> Open(std::string_view uri, ObjectInfo info);
+  // Opens an object with its entry from a List of the same store (key, size,
+  // ETag, version): no request where the store's listing spells the ETag as
+  // Stat does (StoreCapabilities::listing_pins: S3, GCS, Azure, local files),
+  // so reads are pinned to the version listed (kObjectChanged if it was
+  // replaced since); elsewhere one Stat, as Open(uri). Fails with
+  // kInvalidArgument when the entry's key is not the URI's.
+  Result<std::shared_ptr<File>> OpenListed(std::string_view uri, ObjectInfo listed);
 
   // Starts writing the object `uri`; see Writer. Fails at once on a
   // read-only store, a bad URI, credentials or a bucket the store rejects, and
@@ -100,6 +107,9 @@ class Client {
   // Bytes per block of the disk cache and the shared tier (the unit of
   // File::WarmDiskCache, which fills both); 0 without either.
   uint64_t DiskCacheBlockSize() const;
+  // Bytes the memory cache and in-flight reads may hold (memory_limit, or what
+  // its default resolved to): the bound for callers that read ahead on their own.
+  uint64_t MemoryBudget() const;
   const ClientOptions& options() const;
 
  private:

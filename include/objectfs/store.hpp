@@ -61,6 +61,10 @@ struct StoreCapabilities {
   bool list = true;        // List() works (plain HTTP(S) has no listing)
   bool local = false;      // the bytes are on this machine: not copied into the disk cache
   bool versioned = false;  // ObjectInfo::version pins reads (GCS generations)
+  // A listing entry's size, ETag and version are spelled exactly as Stat
+  // spells them, so an entry can pin reads (Client::OpenListed sends no
+  // request) and finds the disk-cache blocks of a File opened after a Stat.
+  bool listing_pins = false;
   // Writes: Put and StartUpload work; Delete works; no-overwrite creates are
   // decided by the server, atomically (else the library checks first, which
   // races with another writer); Copy is server-side.

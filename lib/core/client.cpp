@@ -96,6 +96,23 @@ Result<std::shared_ptr<File>> Client::Open(std::string_view text, ObjectInfo inf
                                      std::move(info));
 }
 
+Result<std::shared_ptr<File>> Client::OpenListed(std::string_view text, ObjectInfo listed) {
+  OBJECTFS_ASSIGN_OR_RETURN(Located at, Locate(*core_, text));
+  if (listed.key != at.uri.key) {
+    return InvalidArgument(at.uri.ToString() + ": the listing entry given is of key '" +
+                           listed.key + "'");
+  }
+  if (!at.store->Capabilities().listing_pins) {
+    // The listing may spell the ETag differently: a pin from it could fail
+    // every read, and would not find the disk-cache blocks a Stat's would.
+    auto info = at.store->Stat(at.uri.key);
+    if (!info.ok()) return info.status().WithContext(at.uri.ToString());
+    listed = std::move(*info);
+  }
+  return internal::FileFactory::Make(core_, std::move(at.store), std::move(at.uri),
+                                     std::move(listed));
+}
+
 Status Client::RegisterStore(std::string scheme, StoreFactory factory, UriStyle style) {
   if (!factory) return InvalidArgument("RegisterStore('" + scheme + "'): no factory given");
   internal::StoreRegistration registration{
@@ -113,6 +130,8 @@ ClientStats Client::Stats() const {
   stats.memory_peak = core_->cache().peak();
   return stats;
 }
+uint64_t Client::MemoryBudget() const { return core_->cache().budget(); }
+
 void Client::Flush() {
   if (core_->shared_tier() != nullptr) core_->shared_tier()->Drain();
 }

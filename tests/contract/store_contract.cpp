@@ -120,6 +120,26 @@ void Missing(Checker& c) {
                "reading a missing key");
 }
 
+// A store that says its listing pins (Client::OpenListed then sends no HEAD)
+// spells each entry's ETag and version as Stat does, and a read pinned to the
+// entry succeeds.
+void ListingPins(Checker& c, const ObjectInfo& listed) {
+  if (!c.store().Capabilities().listing_pins) return;
+  auto info = c.store().Stat(listed.key);
+  c.Expect(info.ok(), "Stat " + listed.key + ": " + info.status().ToString());
+  if (!info.ok()) return;
+  c.Expect(
+      listed.etag == info->etag && listed.version == info->version && listed.size == info->size,
+      "listing_pins: the listing's entry of " + listed.key + " (ETag " + listed.etag +
+          ", version '" + listed.version + "') is not Stat's (ETag " + info->etag + ", version '" +
+          info->version + "')");
+  const std::string relative = listed.key.substr(c.Key("").size());
+  auto whole = c.Read(relative, 0, listed.size, ReadConditions::PinnedTo(listed));
+  c.Expect(whole.ok() && *whole == c.Bytes(relative),
+           "a read pinned to the listing's entry of " + relative + ": " +
+               (whole.ok() ? "wrong bytes" : whole.status().ToString()));
+}
+
 void Listing(Checker& c) {
   if (!c.store().Capabilities().list) {
     ListRequest request{c.Key("dir/"), "/", "", 1000};
@@ -140,6 +160,7 @@ void Listing(Checker& c) {
     for (const auto& object : page->objects) {
       const std::string relative = object.key.substr(c.Key("").size());
       c.Expect(object.size == c.Bytes(relative).size(), "List: the size of " + relative);
+      ListingPins(c, object);
     }
   }
   // Recursive, two keys a page: every page token leads on, none repeats.

@@ -58,6 +58,34 @@ class RepeatsPages : public MemoryStore {
   }
 };
 
+// A store that claims its listing pins but lists ETags without their quotes.
+class ListsOtherETags : public MemoryStore {
+ public:
+  StoreCapabilities Capabilities() const override {
+    StoreCapabilities caps;
+    caps.listing_pins = true;
+    return caps;
+  }
+  Result<ListPage> List(const ListRequest& request) override {
+    auto page = MemoryStore::List(request);
+    if (page.ok()) {
+      for (auto& object : page->objects)
+        object.etag = object.etag.substr(1, object.etag.size() - 2);
+    }
+    return page;
+  }
+};
+
+// The same store telling the truth: its listing pins.
+class ListingPins : public MemoryStore {
+ public:
+  StoreCapabilities Capabilities() const override {
+    StoreCapabilities caps;
+    caps.listing_pins = true;
+    return caps;
+  }
+};
+
 template <typename Store>
 std::vector<std::string> RunOn(const Dataset& data) {
   Store store;
@@ -69,6 +97,12 @@ std::vector<std::string> RunOn(const Dataset& data) {
 
 TEST_CASE("the in-memory store keeps the store contract", "[contract]") {
   auto failures = RunOn<MemoryStore>(ContractData("root/"));
+  INFO(Joined(failures));
+  CHECK(failures.empty());
+}
+
+TEST_CASE("a store whose listing pins keeps the store contract", "[contract]") {
+  auto failures = RunOn<ListingPins>(ContractData("root/"));
   INFO(Joined(failures));
   CHECK(failures.empty());
 }
@@ -92,6 +126,8 @@ TEST_CASE("the store contract catches broken stores", "[contract]") {
   CHECK(Joined(pin).find("a read pinned to another version") != std::string::npos);
   auto pages = RunOn<RepeatsPages>(ContractData(""));
   CHECK(Joined(pages).find("a key listed twice") != std::string::npos);
+  auto etags = RunOn<ListsOtherETags>(ContractData(""));
+  CHECK(Joined(etags).find("listing_pins: the listing's entry of dir/a.bin") != std::string::npos);
   Dataset incomplete = ContractData("");
   incomplete.objects.erase("empty");
   MemoryStore store;

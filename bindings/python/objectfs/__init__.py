@@ -12,6 +12,8 @@ with the GIL released during I/O.
     objectfs.safetensors.save_file(tensors, "s3://bucket/models/copy.safetensors")
     objectfs.cp("model.bin", "s3://bucket/models/"); objectfs.rm("s3://bucket/old.bin")
     objectfs.warm(["s3://bucket/models/"], client=objectfs.Client(cache_dir="/var/cache/m"))
+    fsspec.filesystem("objectfs").ls("s3://bucket/models/")   # objectfs.fsspec (fsspec installed)
+    objectfs.torch.IterableDataset("s3://bucket/shards/")      # after import objectfs.torch
 
 The module-level functions use default_client(), configured from the
 environment like the AWS CLI; objectfs.Client(**options) takes the CLI's
@@ -37,13 +39,14 @@ __all__ = ["__version__", "Client", "ObjectFile", "ObjectWriter", "ObjectInfo",
            "cp", "put", "get", "warm", "safetensors"]
 
 
-def open(uri, mode="rb", *, client=None, part_size=None, content_type=None):  # noqa: A001
+def open(uri, mode="rb", *, client=None, part_size=None, content_type=None,  # noqa: A001
+         info=None):
     """Opens an object: "rb" reads (a seekable io.RawIOBase with pread()), "wb"
     writes (an ObjectWriter; the object appears at close(), and an exception
     inside a ``with`` aborts it), "xb" writes only if the key is new
-    (FileExistsError otherwise)."""
+    (FileExistsError otherwise). info: see Client.open."""
     return (client or default_client()).open(uri, mode, part_size=part_size,
-                                             content_type=content_type)
+                                             content_type=content_type, info=info)
 
 
 def rm(uri, *, client=None):
@@ -97,3 +100,16 @@ def warm(uris, *, client=None, threads=None, progress=None):
 
 
 from . import safetensors  # noqa: E402  (needs the names above)
+
+
+def _register_fsspec():
+    """Makes fsspec.filesystem("objectfs") work. fsspec is optional, and so is
+    objectfs.fsspec: the class is named, not imported, until fsspec needs it."""
+    try:
+        import fsspec
+    except ImportError:
+        return
+    fsspec.register_implementation("objectfs", "objectfs.fsspec.ObjectFileSystem", clobber=True)
+
+
+_register_fsspec()

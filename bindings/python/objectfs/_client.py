@@ -67,20 +67,31 @@ class Client:
             if value is not None:  # None: the default
                 values.append((name, _text(value, option, _SCHEMA[name]["type"])))
         self._options = dict(options)
-        self._native = _objectfs.Client(values, os.fspath(config) if config else "")
+        self._config = os.fspath(config) if config else None
+        self._native = _objectfs.Client(values, self._config or "")
 
-    def open(self, uri, mode="rb", *, part_size=None, content_type=None):
+    def open(self, uri, mode="rb", *, part_size=None, content_type=None, info=None):
         """Opens an object: "rb" to read (one metadata request; reads pin its
         ETag), "wb" to write a new version (an ObjectWriter: the object appears
         at close()), "xb" to write one that must not exist yet
         (FileExistsError). part_size (bytes; default the Client's) and
-        content_type apply to writes."""
+        content_type apply to writes. info (reading): this object's ObjectInfo
+        from ls(detail=True) or stat(); then no metadata request is sent where
+        the store's listing spells ETags as stat does (S3, GCS, Azure, local
+        files), and reads pin the version listed (ObjectChangedError if it was
+        replaced since); other stores are asked once, as without info."""
         uri = os.fspath(uri)
         kind = "".join(sorted(mode)) if isinstance(mode, str) else mode
         if kind == "br":
             if part_size is not None or content_type is not None:
                 raise ValueError("objectfs.open: part_size and content_type are for writing")
+            if info is not None:
+                if not isinstance(info, _objectfs.ObjectInfo):
+                    raise TypeError(f"open: info must be an objectfs.ObjectInfo, got {info!r}")
+                return ObjectFile(self._native.open_listed(uri, info), self)
             return ObjectFile(self._native.open(uri), self)
+        if info is not None:
+            raise ValueError("objectfs.open: info is for reading")
         if kind not in ("bw", "bx"):
             raise ValueError(f"objectfs.open: mode {mode!r} is not supported "
                              "('rb', 'wb' or 'xb')")

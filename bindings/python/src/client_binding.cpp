@@ -87,6 +87,30 @@ void RegisterClient(py::module_& m) {
       .def_property_readonly(
           "mtime", [](const ObjectInfo& info) { return SecondsSinceEpoch(info.mtime); },
           "last modification, seconds since the epoch")
+      .def_readonly("version", &ObjectInfo::version,
+                    "the store's version of the bytes (GCS: the generation), else ''")
+      .def("__eq__",
+           [](const ObjectInfo& a, const ObjectInfo& b) {
+             return a.key == b.key && a.size == b.size && a.etag == b.etag && a.mtime == b.mtime &&
+                    a.version == b.version;
+           })
+      // Picklable, so a dataset's listing travels to DataLoader worker processes.
+      .def(py::pickle(
+          [](const ObjectInfo& info) {
+            return py::make_tuple(info.key, info.size, info.etag,
+                                  info.mtime.time_since_epoch().count(), info.version);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 5) throw py::value_error("ObjectInfo: a pickled state of 5 fields");
+            ObjectInfo info;
+            info.key = t[0].cast<std::string>();
+            info.size = t[1].cast<uint64_t>();
+            info.etag = t[2].cast<std::string>();
+            info.mtime = std::chrono::system_clock::time_point(
+                std::chrono::system_clock::duration(t[3].cast<int64_t>()));
+            info.version = t[4].cast<std::string>();
+            return info;
+          }))
       .def("__repr__", [](const ObjectInfo& info) {
         return "ObjectInfo(key=" + py::repr(py::str(info.key)).cast<std::string>() +
                ", size=" + std::to_string(info.size) +
@@ -108,14 +132,14 @@ void RegisterClient(py::module_& m) {
       .def(
           "list",
           [](Client& client, const std::string& uri, const std::string& delimiter,
-             const std::string& page_token) {
-            ListPage page =
-                Unwrap(WithoutGil([&] { return client.List(uri, delimiter, page_token); }));
+             const std::string& page_token, int max_keys) {
+            ListPage page = Unwrap(
+                WithoutGil([&] { return client.List(uri, delimiter, page_token, max_keys); }));
             return py::make_tuple(std::move(page.objects), std::move(page.common_prefixes),
                                   std::move(page.next_page_token));
           },
-          "uri"_a, "delimiter"_a = "/", "page_token"_a = "",
-          "One page: (objects, common_prefixes, next_page_token).")
+          "uri"_a, "delimiter"_a = "/", "page_token"_a = "", "max_keys"_a = 1000,
+          "One page of at most max_keys entries: (objects, common_prefixes, next_page_token).")
       .def(
           "open",
           [](const std::shared_ptr<Client>& client, const std::string& uri) {
@@ -123,6 +147,22 @@ void RegisterClient(py::module_& m) {
             return OpenFile{client, std::move(file)};
           },
           "uri"_a)
+      .def(
+          "open_listed",
+          [](const std::shared_ptr<Client>& client, const std::string& uri, ObjectInfo listed) {
+            auto file =
+                Unwrap(WithoutGil([&] { return client->OpenListed(uri, std::move(listed)); }));
+            return OpenFile{client, std::move(file)};
+          },
+          "uri"_a, "listed"_a,
+          "Opens with an ObjectInfo from list() (or stat()) of this uri: no request where "
+          "the store's listing pins, else one stat.")
+      .def_property_readonly("memory_budget", &Client::MemoryBudget,
+                             "bytes the memory cache and in-flight reads may hold")
+      .def_property_readonly(
+          "max_parallel_requests",
+          [](const Client& client) { return client.options().read.max_parallel_requests; },
+          "ranged GETs in flight per Client (the option, as resolved)")
       .def("stats", &StatsDict)
       .def(
           "metrics_text",

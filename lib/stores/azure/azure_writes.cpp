@@ -62,6 +62,8 @@ StoreCapabilities AzureStore::Capabilities() const {
   StoreCapabilities caps;
   caps.write = caps.remove = caps.conditional_create = true;
   caps.server_side_copy = caps.parallel_parts = true;
+  // List Blobs' <Etag> is the HEAD's ETag once quoted (azure_xml.cpp quotes it).
+  caps.listing_pins = true;
   caps.max_parts = kMaxBlocks;
   return caps;
 }

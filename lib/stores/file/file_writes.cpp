@@ -101,6 +101,7 @@ class FileUpload : public StoreUpload {
 StoreCapabilities FileStore::Capabilities() const {
   StoreCapabilities caps;
   caps.local = true;
+  caps.listing_pins = true;  // List and Stat build the ETag from the same stat(2)
   caps.write = caps.remove = caps.conditional_create = true;
   return caps;
 }

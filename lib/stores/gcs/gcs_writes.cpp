@@ -53,6 +53,8 @@ Result<uint64_t> PersistedBytes(const HttpResponse& response) {
 StoreCapabilities GcsStore::Capabilities() const {
   StoreCapabilities caps;
   caps.versioned = true;
+  // Listings and Stat both carry the object resource (etag, generation).
+  caps.listing_pins = true;
   caps.write = caps.remove = caps.server_side_copy = true;
   // The firebase emulator ignores ifGenerationMatch: the library checks first there.
   caps.conditional_create = !settings_.emulator;

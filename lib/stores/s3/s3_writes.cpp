@@ -35,6 +35,8 @@ StoreCapabilities S3Store::Capabilities() const {
   StoreCapabilities caps;
   caps.write = caps.remove = caps.conditional_create = true;
   caps.server_side_copy = caps.parallel_parts = caps.list_uploads = true;
+  // ListObjectsV2's <ETag> is the HEAD's ETag header, quotes included (XML-escaped).
+  caps.listing_pins = true;
   caps.min_part_size = kMinPartSize;
   caps.max_parts = kMaxParts;
   return caps;
