@@ -29,7 +29,7 @@ from fault_proxy import FAULTS, FaultProxy  # noqa: E402
 SIZE = 300 << 10
 # One setting for both phases (a mount keeps its options): enough tries for
 # the every-3rd phase, and the bound of the every-request phase follows it.
-ATTEMPTS = 4
+ATTEMPTS = 5  # every-3rd faults on parallel parts may meet more than one refusal window
 OPTIONS = ["--max-attempts", str(ATTEMPTS), "--read-timeout", str(fm.READ_TIMEOUT_S),
            "--connect-timeout", str(fm.CONNECT_TIMEOUT_S), "--retry-initial-backoff", "0.05",
            "--retry-max-backoff", str(fm.MAX_BACKOFF_S)]
