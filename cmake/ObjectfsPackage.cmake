@@ -17,7 +17,7 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "fuse3")
 # Linking the static library (objectfs_USE_STATIC_LIBS, pkg-config --static)
 # needs these; the shared one needs nothing more.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS
+string(CONCAT CPACK_DEBIAN_PACKAGE_SUGGESTS
     "libcurl4-openssl-dev, libssl-dev, libpugixml-dev, libxxhash-dev, libyaml-cpp-dev, "
     "libmicrohttpd-dev, pkg-config")
 set(CPACK_STRIP_FILES ON)
