@@ -43,7 +43,7 @@ Model MakeModel(size_t count, uint64_t tensor_size, int version = 1, uint64_t se
   std::shuffle(slot.begin(), slot.end(), std::mt19937_64(seed));
   std::string json = "{\"__metadata__\":{\"format\":\"pt\"}";
   for (size_t i = 0; i < count; ++i) {
-    char name[16];
+    char name[32];  // room for any size_t: GCC checks the format's worst case
     std::snprintf(name, sizeof name, "t%03zu", i);
     // Odd sizes: tensors start inside cache blocks, as they do in real files.
     const uint64_t begin = slot[i] * tensor_size;
