@@ -1,6 +1,7 @@
 """Plain HTTP: nginx (tests/servers/nginx.sh) serving a folder; put() writes
 files into it. Keys become URLs percent-encoded; HTTP has no listing."""
 
+import os
 import pathlib
 import subprocess
 import urllib.parse
@@ -28,7 +29,10 @@ class Backend:
     def put(self, key, data):
         path = self.www / key
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        # A new file renamed into place, as a deploy does: nginx never serves it half-written.
+        temp = path.with_name(path.name + ".tmp")
+        temp.write_bytes(data)
+        os.replace(temp, path)
 
     def stop(self):
         subprocess.run([str(SERVERS / "nginx.sh"), "stop", str(self.dir)], check=False)
