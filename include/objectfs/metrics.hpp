@@ -62,6 +62,10 @@ struct RunCost {
 // currency, lower case, names the fields): appended to the --stats line.
 std::string CostLine(const RunCost& cost);
 
+// "cost_usd": the currency, lower case, as CostLine, StatsJson and Python's
+// stats() name the total (its parts add "_get", ..., "_egress").
+std::string CostFieldName(const RunCost& cost);
+
 // The counters and the cost as one JSON object (`--stats --json`):
 // {"head_requests": 1, ..., "cost_usd": 0.0123, "cost_usd_get": 0.0004, ...}.
 std::string StatsJson(const ClientStats& stats, const RunCost& cost);

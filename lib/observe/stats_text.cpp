@@ -8,8 +8,6 @@
 namespace objectfs {
 namespace {
 
-std::string CostField(const RunCost& cost) { return "cost_" + internal::AsciiLower(cost.currency); }
-
 std::string Amount(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.10f", value);
@@ -18,8 +16,12 @@ std::string Amount(double value) {
 
 }  // namespace
 
+std::string CostFieldName(const RunCost& cost) {
+  return "cost_" + internal::AsciiLower(cost.currency);
+}
+
 std::string CostLine(const RunCost& cost) {
-  const std::string field = CostField(cost);
+  const std::string field = CostFieldName(cost);
   std::string line = field + "=" + Amount(cost.total);
   for (const auto& [part, value] : cost.parts)
     line += " " + field + "_" + part + "=" + Amount(value);
@@ -29,7 +31,7 @@ std::string CostLine(const RunCost& cost) {
 std::string StatsJson(const ClientStats& stats, const RunCost& cost) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (const StatDescriptor& row : kClientStats) out[std::string(row.name)] = stats.*row.field;
-  const std::string field = CostField(cost);
+  const std::string field = CostFieldName(cost);
   out[field] = cost.total;
   for (const auto& [part, value] : cost.parts) out[field + "_" + part] = value;
   out["currency"] = cost.currency;

@@ -2,7 +2,6 @@
 #include <pybind11/chrono.h>
 #include <pybind11/stl.h>
 
-#include <cctype>
 #include <chrono>
 
 #include "bindings.hpp"
@@ -69,9 +68,7 @@ py::dict StatsDict(const Client& client) {
     out[py::str(row.name.data(), row.name.size())] = stats.*row.field;
   }
   const RunCost cost = client.Cost();
-  std::string field = "cost_";
-  for (char c : cost.currency)
-    field += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string field = CostFieldName(cost);
   out[py::str(field)] = cost.total;
   for (const auto& [part, value] : cost.parts) out[py::str(field + "_" + part)] = value;
   return out;
