@@ -77,6 +77,12 @@ void PrefetchPlan::BuildLocked(size_t from) {
     }
     const uint64_t begin = first.offset / block * block;
     const uint64_t end = std::min(config_.object_size, (run_end + block - 1) / block * block);
+    // The lead into the next tensor joins the run's last chunk (the block
+    // shared with that tensor, often), up to the next multiple of `chunk`.
+    const uint64_t lead_end = std::min(
+        config_.object_size,
+        (std::min(run_end + config_.lead_bytes, (end - 1) / chunk * chunk + chunk) + block - 1) /
+            block * block);
     size_t t = p;  // the next tensor of the run whose first chunk is not known yet
     for (uint64_t at = begin; at < end;) {
       uint64_t cut = std::min(end, (at / chunk + 1) * chunk);
@@ -91,7 +97,8 @@ void PrefetchPlan::BuildLocked(size_t from) {
       while (t < q && TensorRange(header_, track.order[t]).offset < cut) {
         first_chunk_[t++] = chunks_.size();
       }
-      chunks_.push_back({{at, cut - at}});
+      const uint64_t last = cut == end ? std::max(cut, lead_end) : cut;
+      chunks_.push_back({{at, last - at}});
       at = cut;
     }
     p = q;

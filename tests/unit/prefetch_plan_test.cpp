@@ -267,6 +267,48 @@ TEST_CASE("plan: chunks go out in name order, a window ahead of the reader", "[p
   CHECK(plan.order() == Order::kName);
 }
 
+TEST_CASE("plan: each tensor's chunks run lead_bytes into the next tensor of the file",
+          "[prefetch]") {
+  // A mount's kernel reads the last page of a tensor in a request that goes on
+  // into the next tensor: those bytes come with the tensor, not a GET later.
+  const uint64_t tensor = 700 * kKiB;
+  const Model model = MakeModel(16, tensor);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 8 * kMiB;
+  config.window = 1 * kMiB;  // one tensor (and its lead) per Pump
+  config.lead_bytes = 256 * kKiB;
+  PrefetchPlan plan(model.header, config);
+  std::vector<ByteRange> issued;
+  plan.Pump([&](ByteRange chunk) {
+    issued.push_back(chunk);
+    return IssueResult{.started = 1, .bytes = chunk.length};
+  });
+  const auto names = NameOrder(model.header);
+  const ByteRange first = TensorRange(model.header, names[0]);
+  REQUIRE(!issued.empty());
+  uint64_t reach = 0;
+  for (const ByteRange& chunk : issued) {
+    if (chunk.offset <= first.end()) reach = std::max(reach, chunk.end());
+  }
+  if (first.end() < config.object_size) {
+    CHECK(reach >= std::min<uint64_t>(config.object_size, first.end() + config.lead_bytes));
+    CHECK(reach < first.end() + config.lead_bytes + config.block_size);  // no more than that
+  }
+  // Without a lead the chunks stop at the tensor's last block.
+  config.lead_bytes = 0;
+  PrefetchPlan no_lead(model.header, config);
+  uint64_t reach0 = 0;
+  no_lead.Pump([&](ByteRange chunk) {
+    if (chunk.offset <= first.end()) reach0 = std::max(reach0, chunk.end());
+    return IssueResult{.started = 1, .bytes = chunk.length};
+  });
+  CHECK(reach0 ==
+        std::min<uint64_t>(config.object_size, (first.end() + config.block_size - 1) /
+                                                   config.block_size * config.block_size));
+}
+
 TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetch]") {
   const Model model = MakeModel(40, 64 * kKiB);
   PlanConfig config;
