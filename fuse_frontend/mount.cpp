@@ -137,6 +137,7 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   config.dir_mode = dir_mode;
   config.timeout_s = ttl_ms < 0 ? 365.0 * 86400 : ttl_ms / 1000.0;
   config.negative_timeout_s = std::min(config.timeout_s, 5.0);
+  config.open_from_listing = ttl_ms < 0;
   config.max_readahead = (*client)->options().read.max_readahead;
   config.read_write = args.read_write;
   config.allow_overwrite = args.allow_overwrite;

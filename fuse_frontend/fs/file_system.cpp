@@ -189,7 +189,7 @@ Result<OpenedFile> FileSystem::Open(InodeId ino, int flags) {
     OBJECTFS_ASSIGN_OR_RETURN(uint64_t handle, StartWrite(ino, node->key, true, false));
     return OpenedFile{handle, false};
   }
-  OBJECTFS_ASSIGN_OR_RETURN(std::shared_ptr<File> file, source_->Open(node->key));
+  OBJECTFS_ASSIGN_OR_RETURN(std::shared_ptr<File> file, OpenForReading(*node));
   // The kernel's page cache of this inode holds bytes of the ETag seen at the
   // previous open: keep it only while the object is unchanged.
   const std::string previous = inodes_.ExchangeOpenETag(ino, file->ETag());
@@ -201,6 +201,17 @@ Result<OpenedFile> FileSystem::Open(InodeId ino, int flags) {
   }
   opened.handle = handles_.Add(std::make_shared<FileHandle>(FileHandle{std::move(file), nullptr}));
   return opened;
+}
+
+Result<std::shared_ptr<File>> FileSystem::OpenForReading(const InodeRef& node) {
+  if (config_.open_from_listing) {
+    OBJECTFS_ASSIGN_OR_RETURN(auto attr, AttrOf(node));
+    if (attr && !attr->is_dir && !attr->etag.empty()) {
+      return source_->OpenListed(
+          node.key, ObjectInfo{node.key, attr->size, attr->etag, attr->mtime, attr->version});
+    }
+  }
+  return source_->Open(node.key);
 }
 
 Result<PinnedBytes> FileSystem::Read(uint64_t handle, int64_t offset, size_t size) {

@@ -38,6 +38,10 @@ struct FsConfig {
   double timeout_s = 60;          // kernel entry/attr timeout
   double negative_timeout_s = 5;  // kernel negative-entry timeout
   uint64_t max_readahead = 1 << 20;
+  // Opens pin the ETag the listing gave (no HEAD per open) instead of the one
+  // a HEAD at open sees (close-to-open): for a metadata TTL of `indefinite`,
+  // which says the objects under the mount do not change.
+  bool open_from_listing = false;
   // Writes: off, every change is ReadOnly (EROFS). On: new files upload
   // sequentially; replacing an object needs allow_overwrite (and O_TRUNC);
   // unlink and rmdir of a directory in the bucket need allow_delete.
@@ -172,6 +176,8 @@ class FileSystem {
   struct stat MakeStat(InodeId ino, const EntryAttr& attr) const;
   Entry MakeEntry(InodeId ino, const EntryAttr& attr) const;
   Result<std::optional<EntryAttr>> AttrOf(const InodeRef& node);
+  // A File of `node` for reading: see FsConfig::open_from_listing.
+  Result<std::shared_ptr<File>> OpenForReading(const InodeRef& node);
   // NAME in `dir_key`: what this mount holds locally, else the bucket's.
   Result<std::optional<EntryAttr>> FindEntry(const std::string& dir_key, const std::string& name);
   Result<InodeRef> WritableDir(InodeId parent) const;

@@ -72,7 +72,8 @@ Result<std::optional<EntryAttr>> MetadataCache::Lookup(const std::string& dir_ke
   std::optional<EntryAttr> file, dir;
   const std::string dir_prefix = key + "/";
   for (const auto& object : page->objects) {
-    if (object.key == key) file = EntryAttr{false, object.size, object.etag, object.mtime};
+    if (object.key == key)
+      file = EntryAttr{false, object.size, object.etag, object.mtime, object.version};
   }
   for (const auto& prefix : page->common_prefixes) {
     if (prefix == dir_prefix) dir = EntryAttr{true, 0, {}, {}};
@@ -131,7 +132,8 @@ Result<std::shared_ptr<const std::vector<DirEntry>>> MetadataCache::ReadDir(
         LogSkipped(object.key);
         continue;
       }
-      by_name.emplace(std::move(name), EntryAttr{false, object.size, object.etag, object.mtime});
+      by_name.emplace(std::move(name),
+                      EntryAttr{false, object.size, object.etag, object.mtime, object.version});
     }
     for (const auto& prefix : page->common_prefixes) {
       std::string name = prefix.substr(dir_key.size(), prefix.size() - dir_key.size() - 1);

@@ -32,6 +32,7 @@ struct EntryAttr {
   uint64_t size = 0;
   std::string etag;
   std::chrono::system_clock::time_point mtime{};
+  std::string version = {};  // the listing's (GCS: the generation)
 };
 
 struct DirEntry {

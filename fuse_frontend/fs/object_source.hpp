@@ -21,6 +21,12 @@ class ObjectSource {
   virtual Result<ListPage> List(const ListRequest& request) = 0;
   // Opens `key`; reads pin the ETag seen now.
   virtual Result<std::shared_ptr<File>> Open(const std::string& key) = 0;
+  // Opens `key` pinned to `listed`, its entry from List (Client::OpenListed:
+  // no request where the store's listing spells the ETag as a HEAD does).
+  virtual Result<std::shared_ptr<File>> OpenListed(const std::string& key, ObjectInfo listed) {
+    (void)listed;
+    return Open(key);
+  }
   // Starts an upload of `key` (Client::Create); read-only sources refuse.
   virtual Result<std::unique_ptr<Writer>> Create(const std::string& key,
                                                  const WriteOptions& /*options*/) {
@@ -44,6 +50,9 @@ class ClientSource final : public ObjectSource {
   }
   Result<std::shared_ptr<File>> Open(const std::string& key) override {
     return client_->Open(uri_base_ + key);
+  }
+  Result<std::shared_ptr<File>> OpenListed(const std::string& key, ObjectInfo listed) override {
+    return client_->OpenListed(uri_base_ + key, std::move(listed));
   }
   Result<std::unique_ptr<Writer>> Create(const std::string& key,
                                          const WriteOptions& options) override {

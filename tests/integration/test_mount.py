@@ -255,6 +255,22 @@ def test_listing_many_is_two_list_requests_and_no_head(mounter, tmp_path):
     assert "head_requests=0 " in stats and "get_requests=0 " in stats
 
 
+def test_indefinite_metadata_opens_from_the_listing_without_a_head(mounter, rgw, tmp_path):
+    """--metadata-ttl indefinite says the objects do not change: an open pins
+    the ETag the listing gave instead of sending a HEAD (close-to-open needs
+    one per open with a finite TTL, as the test above shows)."""
+    mnt, proc = mounter("--metadata-ttl", "indefinite", "--stats", uri=s3uri("dir/"))
+    log = tmp_path / "mount0.log"
+    manifest = rgw["manifest"]
+    for name in ("a.bin", "c.txt", "sub/b.bin"):
+        assert sha256_file(mnt / name) == manifest["dir/" + name]["sha256"], name
+    unmount(mnt)
+    proc.wait(timeout=10)
+    stats = [l for l in log.read_text().splitlines() if "stats:" in l][-1]
+    assert "head_requests=0 " in stats, stats
+    assert "get_requests=0 " not in stats, stats
+
+
 def test_sigterm_unmounts_cleanly(mounter):
     mnt, proc = mounter()
     assert os.listdir(mnt)

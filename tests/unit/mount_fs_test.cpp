@@ -31,6 +31,10 @@ class StoreSource : public ObjectSource {
     OBJECTFS_ASSIGN_OR_RETURN(ObjectInfo info, store_->Stat(key));
     return internal::FileFactory::Make(core_, store_, Uri{"s3", "bucket", key}, std::move(info));
   }
+  Result<std::shared_ptr<File>> OpenListed(const std::string& key, ObjectInfo listed) override {
+    if (listed.key != key) return InvalidArgument("listed key " + listed.key + " for " + key);
+    return internal::FileFactory::Make(core_, store_, Uri{"s3", "bucket", key}, std::move(listed));
+  }
 
  private:
   std::shared_ptr<internal::ClientCore> core_;
@@ -45,12 +49,14 @@ struct Mounted {
   MetadataCache::Clock::time_point now = MetadataCache::Clock::now();
   std::unique_ptr<FileSystem> fs;
 
-  void Mount(std::chrono::milliseconds ttl = 60s, std::string root_key = "") {
+  void Mount(std::chrono::milliseconds ttl = 60s, std::string root_key = "",
+             bool open_from_listing = false) {
     SetLogLevel(mount::LogLevel::kError);  // skipped keys log a warning each
     FsConfig config;
     config.root_key = std::move(root_key);
     config.timeout_s = ttl.count() < 0 ? 365.0 * 86400 : ttl.count() / 1000.0;
     config.negative_timeout_s = std::min(config.timeout_s, 5.0);
+    config.open_from_listing = open_from_listing;
     MetadataCache::Options metadata;
     metadata.ttl = ttl;
     metadata.now = [this] { return now; };
@@ -333,6 +339,47 @@ TEST_CASE("mount fs: a changed object fails reads of the open file", "[mountfs]"
   REQUIRE_FALSE(read.ok());
   CHECK(read.status().code() == StatusCode::kObjectChanged);
   m.fs->Release(opened->handle);
+}
+
+TEST_CASE("mount fs: open_from_listing opens without a HEAD, pinned to the listing's ETag",
+          "[mountfs]") {
+  Mounted m;
+  m.store->Put("d/a", "listed bytes");
+  m.store->Put("d/b", "other");
+  m.Mount(-1ms, "", /*open_from_listing=*/true);  // metadata_ttl=indefinite
+  const Entry d = m.Lookup(kRootInode, "d");
+  CHECK(m.Names(d.ino) == std::vector<std::string>{"a", "b"});
+  const Entry a = m.Lookup(d.ino, "a");
+  const int stats = m.store->stats;
+  auto opened = m.fs->Open(a.ino, O_RDONLY);
+  REQUIRE(opened.ok());
+  CHECK(m.store->stats == stats);  // no HEAD: the listing's entry pins the read
+  CHECK(m.ReadAll(opened->handle, 100) == "listed bytes");
+  m.fs->Release(opened->handle);
+  // Replaced behind the mount's back: the listed version's cached bytes, or
+  // a failed read where none are cached; never bytes of an unlisted version.
+  m.store->Put("d/a", "a new version of it");
+  m.store->Put("d/b", "b replaced");
+  auto cached = m.fs->Open(a.ino, O_RDONLY);
+  REQUIRE(cached.ok());
+  CHECK(m.ReadAll(cached->handle, 100) == "listed bytes");
+  m.fs->Release(cached->handle);
+  auto stale = m.fs->Open(m.Lookup(d.ino, "b").ino, O_RDONLY);
+  REQUIRE(stale.ok());
+  auto read = m.fs->Read(stale->handle, 0, 100);
+  REQUIRE_FALSE(read.ok());
+  CHECK(read.status().code() == StatusCode::kObjectChanged);
+  m.fs->Release(stale->handle);
+  // With a finite TTL every open sends its HEAD and sees the current version.
+  Mounted fresh;
+  fresh.store->Put("a", "one");
+  fresh.Mount(60s);
+  const Entry fa = fresh.Lookup(kRootInode, "a");
+  const int before = fresh.store->stats;
+  auto head_open = fresh.fs->Open(fa.ino, O_RDONLY);
+  REQUIRE(head_open.ok());
+  CHECK(fresh.store->stats == before + 1);
+  fresh.fs->Release(head_open->handle);
 }
 
 TEST_CASE("mount fs: errors as Status", "[mountfs]") {
