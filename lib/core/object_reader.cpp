@@ -24,17 +24,43 @@ Tiers TiersFor(ClientCore& core, ObjectStore& store) {
 
 }  // namespace
 
+std::shared_ptr<const ObjectReader::Target> ObjectReader::MakeTarget(
+    ClientCore& core, std::shared_ptr<ObjectStore> store, std::string key, ObjectInfo info) {
+  const uint64_t object_id = core.cache().ObjectId(store->Describe() + '\n' + key + '\n' +
+                                                   info.etag + '\n' + info.version);
+  DiskObject disk{
+      DiskCache::Identity(store->CacheNamespace(), key, info.etag + '\n' + info.version, info.size),
+      info.size};
+  Tiers tiers = TiersFor(core, *store);
+  ReadConditions pin = ReadConditions::PinnedTo(info);
+  return std::make_shared<const Target>(Target{&core.cache(), std::move(store), std::move(key),
+                                               std::move(info), std::move(pin), object_id,
+                                               core.cache().block_size(), tiers, std::move(disk)});
+}
+
+void ObjectReader::PrefetchHead(ClientCore& core, std::shared_ptr<ObjectStore> store,
+                                std::string key, ObjectInfo info, uint64_t bytes) {
+  auto target = MakeTarget(core, std::move(store), std::move(key), std::move(info));
+  const uint64_t block_size = target->block_size;
+  const uint64_t end_block = (std::min(bytes, target->info.size) + block_size - 1) / block_size;
+  uint64_t first = 0;
+  while (first < end_block && target->cache->Contains(target->object_id, first)) ++first;
+  uint64_t last = first;
+  while (last < end_block && !target->cache->Contains(target->object_id, last)) ++last;
+  if (last == first) return;
+  const uint64_t offset = first * block_size;
+  const uint64_t length = std::min(last * block_size, target->info.size) - offset;
+  auto fetch = target->cache->Register(target->object_id, first, last - first, offset, length,
+                                       /*speculative=*/true);
+  if (fetch == nullptr) return;
+  Add(core.stats().prefetch_bytes, length);
+  core.io_pool().Submit([target, fetch] { target->Run(*fetch); });
+}
+
 ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<ObjectStore> store,
                            std::string key, ObjectInfo info)
     : core_(std::move(core)),
-      target_(std::make_shared<const Target>(
-          Target{&core_->cache(), store, key, info, ReadConditions::PinnedTo(info),
-                 core_->cache().ObjectId(store->Describe() + '\n' + key + '\n' + info.etag + '\n' +
-                                         info.version),
-                 core_->cache().block_size(), TiersFor(*core_, *store),
-                 DiskObject{DiskCache::Identity(store->CacheNamespace(), key,
-                                                info.etag + '\n' + info.version, info.size),
-                            info.size}})),
+      target_(MakeTarget(*core_, std::move(store), std::move(key), std::move(info))),
       info_(target_->info),
       cache_(core_->cache()),
       object_id_(target_->object_id),
@@ -276,6 +302,7 @@ std::vector<ObjectReader::Slice> ObjectReader::SlicesOf(
 }
 
 Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
+  if (offset == 0) MaybeWarmShards();
   OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, out.size()));
   if (blocks.empty()) return ReadDirect(offset, out);
   std::byte* next = out.data();
@@ -289,6 +316,7 @@ Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
 }
 
 Result<PinnedBytes> ObjectReader::ReadPinned(uint64_t offset, uint64_t length) {
+  if (offset == 0) MaybeWarmShards();
   OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, length));
   PinnedBytes pinned;
   if (blocks.empty()) {

@@ -48,6 +48,12 @@ class ObjectReader {
   // own reads); fetches already started finish. Thread-safe.
   void DisablePlan();
 
+  // Starts fetching the first `bytes` of an object no File has opened yet (a
+  // shard named by an index file) into the cache, where a File of the same
+  // version finds them. Never blocks; the budget may refuse. Thread-safe.
+  static void PrefetchHead(ClientCore& core, std::shared_ptr<ObjectStore> store, std::string key,
+                           ObjectInfo info, uint64_t bytes);
+
   // Fills the disk cache with the blocks overlapping `range`, on this thread.
   // InvalidArgument without a disk cache. Thread-safe.
   Result<WarmCounts> WarmDisk(ByteRange range);
@@ -97,6 +103,9 @@ class ObjectReader {
     // and drops its blocks from the cache when it failed.
     void Run(Fetch& fetch) const;
   };
+  static std::shared_ptr<const Target> MakeTarget(ClientCore& core,
+                                                  std::shared_ptr<ObjectStore> store,
+                                                  std::string key, ObjectInfo info);
 
   // Format-aware prefetch (object_reader_plan.cpp): a read at offset 0 of a
   // .safetensors file parses its header from the bytes read and starts a
@@ -109,6 +118,9 @@ class ObjectReader {
   // After a read at offset 0: `first` holds its bytes. Never fails: a header
   // that does not parse just means no plan.
   void MaybeStartPlan(std::span<const std::byte> first);
+  // After a read at offset 0 of a shard index: starts the header reads of its
+  // shards, once per Client (shard_warm.hpp).
+  void MaybeWarmShards();
   // Tells the plan about a read and starts what it wants fetched.
   void PlanRead(prefetch::PrefetchPlan& plan, uint64_t offset, uint64_t length);
   // Starts the chunks `plan` wants, as speculative fetches on the io pool;

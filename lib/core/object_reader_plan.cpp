@@ -7,7 +7,9 @@
 
 #include "core/client_core.hpp"
 #include "core/object_reader.hpp"
+#include "core/shard_warm.hpp"
 #include "objectfs/safetensors.hpp"
+#include "prefetch/shard_index.hpp"
 
 namespace objectfs::internal {
 namespace {
@@ -20,6 +22,15 @@ bool EndsWith(std::string_view text, std::string_view suffix) {
 
 bool PlanWanted(const ReadOptions& options, std::string_view key) {
   return options.prefetch_formats == "auto" && EndsWith(key, ".safetensors");
+}
+
+void ObjectReader::MaybeWarmShards() {
+  constexpr uint64_t kMaxIndexBytes = 16 << 20;  // published indexes are tens of KiB
+  if (core_->options().read.prefetch_formats != "auto" || !prefetch::IsShardIndex(target_->key) ||
+      info_.size > kMaxIndexBytes || !core_->plans().FirstIndexOpen(object_id_)) {
+    return;
+  }
+  WarmShardHeaders(*core_, target_->store, target_->key, info_);
 }
 
 std::shared_ptr<prefetch::PrefetchPlan> ObjectReader::Plan() {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "prefetch/prefetch_plan.hpp"
 
@@ -34,9 +35,19 @@ class PlanRegistry {
     return plan;
   }
 
+  // Whether `object` (a shard index) is seen here for the first time: its
+  // shards are warmed once per Client, not at every open.
+  bool FirstIndexOpen(uint64_t object) {
+    std::lock_guard lock(mu_);
+    if (indexes_.size() >= kMaxIndexes) indexes_.clear();  // then a few are warmed twice
+    return indexes_.insert(object).second;
+  }
+
  private:
+  static constexpr size_t kMaxIndexes = 1024;
   std::mutex mu_;
   std::unordered_map<uint64_t, std::weak_ptr<prefetch::PrefetchPlan>> plans_;
+  std::unordered_set<uint64_t> indexes_;
 };
 
 }  // namespace objectfs::internal
