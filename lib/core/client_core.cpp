@@ -40,6 +40,7 @@ ClientCore::ClientCore(ClientOptions options, EnvLookup env,
 }
 
 ClientCore::~ClientCore() {
+  closing_.store(true, std::memory_order_relaxed);
   if (!options_.observe.metrics_file.empty() && !metrics_file_written_) {
     if (Status s = WriteMetricsFile(); !s.ok() && options_.log) {
       options_.log({LogLevel::kWarning, s.ToString()});

@@ -2,6 +2,7 @@
 // threads, counters). Files keep it alive through a shared_ptr.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,9 @@ class ClientCore {
   const ClientOptions& options() const { return options_; }
   StatsCounters& stats() { return stats_; }
   ThreadPool& io_pool() { return io_pool_; }
+  // Set once the destructor runs: optional background work (shard warming)
+  // stops instead of delaying it.
+  bool closing() const { return closing_.load(std::memory_order_relaxed); }
   BlockCache& cache() { return cache_; }
   // The format-aware prefetch plans of open files, by object version.
   PlanRegistry& plans() { return plans_; }
@@ -109,6 +113,7 @@ class ClientCore {
   std::unique_ptr<DiskCache> disk_cache_;
   std::unique_ptr<SharedTier> shared_tier_;  // before io_pool_: its tasks use it
 
+  std::atomic<bool> closing_{false};
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<ObjectStore>> stores_;
   ThreadPool io_pool_;  // joined before the rest is destroyed
