@@ -5,6 +5,7 @@ ValueError."""
 
 import json
 import struct
+import time
 
 import numpy
 import pytest
@@ -245,6 +246,37 @@ def test_load_model_follows_the_index_and_loads_shards(client, put, tmp_path, pr
     st.save_file({"only": torch.ones(2)}, tmp_path / "model.safetensors")
     put("single/model.safetensors", (tmp_path / "model.safetensors").read_bytes())
     assert list(st.load_model(base + "single", client=client)) == ["only"]
+
+
+def test_reading_an_index_fetches_the_shard_headers_before_they_are_opened(rgw, put, tmp_path):
+    """A read of model.safetensors.index.json starts, in the background, a HEAD
+    and a fetch of the first MiB of each shard it names: the loader's header
+    read of a shard is then served from the cache."""
+    names = [f"model-0000{i}-of-00003.safetensors" for i in (1, 2, 3)]
+    weight_map = {}
+    for i, shard in enumerate(names):
+        st.save_file({f"w{i}": torch.full((3 << 18,), float(i))}, tmp_path / shard)  # 3 MiB
+        put(shard, (tmp_path / shard).read_bytes())
+        weight_map[f"w{i}"] = shard
+    index = put("model.safetensors.index.json", json.dumps({"weight_map": weight_map}))
+    base = index.rsplit("/", 1)[0] + "/"
+    client = objectfs.Client(**client_options(rgw))  # fresh: nothing cached, nothing warmed
+    with objectfs.open(index, client=client) as f:
+        assert json.loads(f.read())["weight_map"] == weight_map
+    for _ in range(500):
+        stats = client.stats()
+        if stats["head_requests"] >= 1 + len(names) and stats["prefetch_bytes"] >= 3 << 20:
+            break
+        time.sleep(0.01)
+    assert stats["head_requests"] == 1 + len(names), stats
+    assert stats["prefetch_bytes"] >= len(names) << 20, stats  # a head of each shard
+    time.sleep(0.2)  # the heads' GETs land
+    before = client.stats()
+    with st.safe_open(base + names[1], framework="pt", client=client) as f:
+        assert f.keys() == ["w1"]
+    after = client.stats()
+    assert after["get_requests"] == before["get_requests"], (before, after)
+    assert after["head_requests"] == before["head_requests"] + 1  # the open's own
 
 
 def test_device_and_framework_errors(client, put, tmp_path):
