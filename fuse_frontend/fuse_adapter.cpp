@@ -57,11 +57,20 @@ void OpInit(void* userdata, fuse_conn_info* conn) {
   conn->max_readahead = std::min<unsigned>(
       conn->max_readahead,
       static_cast<unsigned>(std::min<uint64_t>(config.max_readahead, 64u << 20)));
-  conn->max_background = std::max<unsigned>(conn->max_background, 64);
+  // The kernel's readahead and mmap read-around are background requests; at
+  // max_background the next reader blocks in the kernel until one completes.
+  // A reader jumping between tensors sends many at once (read-around of other
+  // tensors, misses that wait for a GET), so a low limit stalls reads whose
+  // bytes are here already (docs/benchmarks.md, tensor order). Each request
+  // may hold a 1 MiB read in the budget: at most half of it in requests.
+  conn->max_background = std::max<unsigned>(
+      conn->max_background,
+      static_cast<unsigned>(std::clamp<uint64_t>(config.memory_budget / 2 >> 20, 64, 1024)));
   conn->congestion_threshold = std::max<unsigned>(conn->congestion_threshold, 48);
   Log(LogLevel::kDebug, "init: max_write=" + std::to_string(conn->max_write) +
                             " max_read=" + std::to_string(conn->max_read) +
-                            " max_readahead=" + std::to_string(conn->max_readahead));
+                            " max_readahead=" + std::to_string(conn->max_readahead) +
+                            " max_background=" + std::to_string(conn->max_background));
 }
 
 void OpLookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

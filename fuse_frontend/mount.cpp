@@ -139,6 +139,7 @@ int Serve(const CommonOptions& common, const MountArgs& args, ClientOptions clie
   config.negative_timeout_s = std::min(config.timeout_s, 5.0);
   config.open_from_listing = ttl_ms < 0;
   config.max_readahead = (*client)->options().read.max_readahead;
+  config.memory_budget = (*client)->MemoryBudget();
   config.read_write = args.read_write;
   config.allow_overwrite = args.allow_overwrite;
   config.allow_delete = args.allow_delete;

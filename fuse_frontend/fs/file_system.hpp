@@ -38,6 +38,7 @@ struct FsConfig {
   double timeout_s = 60;          // kernel entry/attr timeout
   double negative_timeout_s = 5;  // kernel negative-entry timeout
   uint64_t max_readahead = 1 << 20;
+  uint64_t memory_budget = 256 << 20;  // the Client's (Client::MemoryBudget)
   // Opens pin the ETag the listing gave (no HEAD per open) instead of the one
   // a HEAD at open sees (close-to-open): for a metadata TTL of `indefinite`,
   // which says the objects under the mount do not change.

@@ -83,6 +83,9 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   config.block_size = block_size_;
   config.chunk_size = part_size_;
   config.window = max_window_;
+  // A lead waits in the cache for a tensor read later: only free where the
+  // budget holds the file (twice: other files, the reader's own blocks).
+  if (cache_.budget() / 2 < info_.size) config.lead_bytes = 0;
   // As many bytes in flight as the parallel GETs carry; small fetches (a block
   // shared by two tensors) take no GET's worth.
   config.max_in_flight = 4 * std::max(1, core_->options().read.max_parallel_requests);
