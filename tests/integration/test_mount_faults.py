@@ -9,7 +9,6 @@ fault_matrix.BOUND_S (no hang, no wrong bytes)."""
 
 import errno
 import os
-import random
 import subprocess
 import sys
 import threading
@@ -27,12 +26,8 @@ import fault_matrix as fm  # noqa: E402
 from fault_proxy import FAULTS, FaultProxy  # noqa: E402
 
 SIZE = 300 << 10
-# One setting for both phases (a mount keeps its options): enough tries for
-# the every-3rd phase, and the bound of the every-request phase follows it.
-ATTEMPTS = 5  # every-3rd faults on parallel parts may meet more than one refusal window
-OPTIONS = ["--max-attempts", str(ATTEMPTS), "--read-timeout", str(fm.READ_TIMEOUT_S),
-           "--connect-timeout", str(fm.CONNECT_TIMEOUT_S), "--retry-initial-backoff", "0.05",
-           "--retry-max-backoff", str(fm.MAX_BACKOFF_S)]
+ATTEMPTS = fm.MOUNT_ATTEMPTS
+OPTIONS = fm.mount_options()
 
 
 @pytest.fixture(scope="module")
@@ -50,31 +45,7 @@ def files(rgw):
     return prefix, data
 
 
-def pread_all(path, size, seed):
-    """Random 4-40 KiB preads covering the file, in a shuffled order."""
-    rng = random.Random(seed)
-    chunks = []
-    offset = 0
-    while offset < size:
-        n = rng.randint(4 << 10, 40 << 10)
-        chunks.append((offset, min(n, size - offset)))
-        offset += n
-    rng.shuffle(chunks)
-    out = bytearray(size)
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        for off, n in chunks:
-            got = os.pread(fd, n, off)
-            assert len(got) == n
-            out[off:off + n] = got
-    finally:
-        os.close(fd)
-    return bytes(out)
-
-
-def read_seq(path):
-    with open(path, "rb") as f:
-        return f.read()
+read_seq, pread_all = fm.read_seq, fm.pread_all
 
 
 @pytest.mark.parametrize("fault", FAULTS)

@@ -7,7 +7,11 @@ end with exact bytes, through retries) and EVERY (every request misbehaves:
 the front must fail within BOUND_S with one line naming the URI and the cause).
 """
 
+import os
+import random
 import re
+import subprocess
+import time
 
 from fault_proxy import FAULTS  # noqa: F401  (re-exported for the tests)
 
@@ -71,3 +75,88 @@ def check_failure_line(text, uri, fault):
     assert uri in line, line
     assert re.search(CAUSES[fault], line), (fault, line)
     return line
+
+
+# A mount keeps its options for both rates: enough tries for the every-3rd
+# phase (parallel parts may meet more than one refusal window), and the bound
+# of the every-request phase follows from them.
+MOUNT_ATTEMPTS = 5
+
+
+def mount_options():
+    return ["--max-attempts", str(MOUNT_ATTEMPTS), "--read-timeout", str(READ_TIMEOUT_S),
+            "--connect-timeout", str(CONNECT_TIMEOUT_S), "--retry-initial-backoff", "0.05",
+            "--retry-max-backoff", str(MAX_BACKOFF_S)]
+
+
+def read_seq(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def pread_all(path, size, seed):
+    """Random 4-40 KiB preads covering the file, in a shuffled order."""
+    rng = random.Random(seed)
+    chunks = []
+    offset = 0
+    while offset < size:
+        n = rng.randint(4 << 10, 40 << 10)
+        chunks.append((offset, min(n, size - offset)))
+        offset += n
+    rng.shuffle(chunks)
+    out = bytearray(size)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for off, n in chunks:
+            got = os.pread(fd, n, off)
+            assert len(got) == n
+            out[off:off + n] = got
+    finally:
+        os.close(fd)
+    return bytes(out)
+
+
+def is_mounted(path):
+    path = os.path.realpath(str(path))
+    with open("/proc/mounts", encoding="utf-8") as f:
+        return any(line.split()[1] == path for line in f)
+
+
+class Mount:
+    """`objectfs mount URI` of a conformance backend (with `env` on top of its
+    own) for a with-block; always unmounted and waited for on exit."""
+
+    def __init__(self, backend, uri, env, workdir, *args):
+        self.mnt = workdir / "mnt"
+        self.mnt.mkdir()
+        full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(backend.home),
+                    "AWS_EC2_METADATA_DISABLED": "true", **backend.server.env, **env}
+        binary = os.environ.get("OBJECTFS_BIN", "build/objectfs")
+        self.proc = subprocess.Popen([binary, "mount", uri, str(self.mnt), "--foreground",
+                                      "--log-file", str(workdir / "mount.log"), *args],
+                                     env=full_env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+
+    def __enter__(self):
+        try:
+            deadline = time.monotonic() + 20
+            while not is_mounted(self.mnt):
+                assert self.proc.poll() is None, f"mount exited: {self.proc.stderr.read().decode()}"
+                assert time.monotonic() < deadline, "mount not ready after 20 s"
+                time.sleep(0.05)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self.mnt
+
+    def __exit__(self, *exc):
+        for args in (["-u"], ["-uz"]):
+            if is_mounted(self.mnt):
+                subprocess.run(["fusermount3", *args, str(self.mnt)], capture_output=True,
+                               timeout=30)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        assert not is_mounted(self.mnt)

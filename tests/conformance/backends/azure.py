@@ -11,7 +11,8 @@ sys.path.insert(0, str(SERVERS))
 import azure_blob  # noqa: E402
 
 NAME = "azure"
-CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount", "network"}
+CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount", "network",
+                "write"}
 PUT_THREADS = 8  # put() is thread-safe
 CONTAINER = "conformance"
 

@@ -1,7 +1,7 @@
 """Local files: file:///DIR URIs over a temporary folder."""
 
 NAME = "file"
-CAPABILITIES = {"list"}
+CAPABILITIES = {"list", "write"}
 PUT_THREADS = 8  # put() is thread-safe
 
 

@@ -14,7 +14,7 @@ from gcs_emulator_client import Emulator  # noqa: E402
 NAME = "gcs"
 # No "dotdot_keys": the emulator files objects under path.join(bucket, key), so
 # "dots/../up.txt" is also served as "up.txt" (real GCS keeps them apart).
-CAPABILITIES = {"list", "paging", "mount", "network"}
+CAPABILITIES = {"list", "paging", "mount", "network", "write"}
 PUT_THREADS = 8  # put() is thread-safe (one HTTP request per call)
 BUCKET = "conformance"
 

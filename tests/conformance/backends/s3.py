@@ -11,7 +11,8 @@ sys.path.insert(0, str(SERVERS))
 import s3_fixtures  # noqa: E402
 
 NAME = "s3"
-CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount", "network"}
+CAPABILITIES = {"list", "paging", "permission_errors", "dotdot_keys", "mount", "network",
+                "write"}
 PUT_THREADS = 8  # put() is thread-safe
 BUCKET = "conformance"
 
