@@ -184,7 +184,7 @@ void CheckOneClientAfterwards(const std::string& dir) {
     }
     const char ready = 'r';
     if (::write(ready_fd, &ready, 1) != 1) ::_exit(5);
-    const std::string error = ReadFromThreads(**client, 3, 6, 2);
+    const std::string error = ReadFromThreads(**client, 3, 5, 2);
     if (!error.empty()) {
       std::fprintf(stderr, "child: %s\n", error.c_str());
       code = 1;
@@ -223,8 +223,8 @@ TEST_CASE("stress: two Clients on one disk cache, 4 threads each, evicting all a
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   std::string error_a, error_b;
-  std::thread side_a([&] { error_a = ReadFromThreads(**a, 4, 5, 0); });
-  std::thread side_b([&] { error_b = ReadFromThreads(**b, 4, 5, 1); });
+  std::thread side_a([&] { error_a = ReadFromThreads(**a, 4, 4, 0); });
+  std::thread side_b([&] { error_b = ReadFromThreads(**b, 4, 4, 1); });
   side_a.join();
   side_b.join();
   CHECK(error_a == "");
@@ -258,7 +258,7 @@ TEST_CASE("stress: two processes read through one disk cache at once",
   if (child_ready) {
     // No REQUIRE before the child is waited for: it must not outlive the test.
     auto client = CachedClient(dir.path.string());
-    error = client.ok() ? ReadFromThreads(**client, 3, 6, 3) : client.status().ToString();
+    error = client.ok() ? ReadFromThreads(**client, 3, 5, 3) : client.status().ToString();
     if (client.ok()) CHECK((*client)->Stats().disk_corrupt_blocks == 0);
   }
   const int status = WaitOrKill(child, std::chrono::seconds(120));

@@ -80,12 +80,10 @@ void ReadChecked(const File& file, uint64_t offset, uint64_t length, const std::
   }
 }
 
-}  // namespace
-
-TEST_CASE("stress: 6 threads over 4 Files follow one prefetch plan in name and byte order",
-          "[stress][prefetch][reliability]") {
-  // 64 tensors of 100 KiB + 13 bytes (6.3 MiB) through a 2 MiB budget.
-  const testing::Model model = testing::MakeModel(64, 100 * kKiB + 13);
+// One round: a fresh Client core, 4 Files of one version (as a mount opens
+// them; threads share some), 6 threads reading the header and then every
+// tensor, even threads in name order and odd ones in byte order.
+void Round(const testing::Model& model, uint64_t seed) {
   ClientOptions options;
   options.read.part_size = kPart;
   options.read.block_size = kBlock;
@@ -100,7 +98,6 @@ TEST_CASE("stress: 6 threads over 4 Files follow one prefetch plan in name and b
   store->Put(key, model.bytes);
   const auto info = store->Stat(key);
   REQUIRE(info.ok());
-  // Four descriptors of one version, as a mount opens them; threads share some.
   std::vector<std::shared_ptr<File>> files;
   for (int i = 0; i < 4; ++i) {
     files.push_back(internal::FileFactory::Make(core, store, Uri{"s3", "bucket", key}, *info));
@@ -112,13 +109,13 @@ TEST_CASE("stress: 6 threads over 4 Files follow one prefetch plan in name and b
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
-      std::mt19937_64 rng(t);
+      std::mt19937_64 rng(seed * 10 + t);
       const File& file = *files[t % files.size()];
       // Every thread reads the header first: plans start (or are adopted) at once.
       ReadChecked(file, 0, 64 * kKiB, model.bytes, rng, failures);
       const auto& order = t % 2 == 0 ? by_name : by_offset;
       for (size_t i = 0; i < order.size(); ++i) {
-        // One thread's caller takes its reads over halfway (DisableFormatPrefetch).
+        // The caller of File 1 (threads 1 and 5) takes its reads over halfway.
         if (t == 5 && i == order.size() / 2) file.DisableFormatPrefetch();
         const ByteRange r = TensorRange(model.header, order[i]);
         ReadChecked(file, r.offset, r.length, model.bytes, rng, failures);
@@ -145,5 +142,17 @@ TEST_CASE("stress: 6 threads over 4 Files follow one prefetch plan in name and b
     INFO("range " << r.offset << "+" << r.length);
     REQUIRE(r.end() <= model.bytes.size());
     REQUIRE(r.length > 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("stress: 6 threads over 4 Files follow one prefetch plan in name and byte order",
+          "[stress][prefetch][reliability]") {
+  // 64 tensors of 100 KiB + 13 bytes (6.3 MiB) through a 2 MiB budget, 3 times.
+  const testing::Model model = testing::MakeModel(64, 100 * kKiB + 13);
+  for (uint64_t round = 0; round < 3; ++round) {
+    INFO("round " << round);
+    Round(model, round);
   }
 }

@@ -99,7 +99,7 @@ Status WriteAll(Writer& writer, const std::string& bytes, std::mt19937_64& rng, 
 
 void RunWriter(Client& client, int t, Written& written, Failures& failures) {
   std::mt19937_64 rng(100 + t);
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 10; ++i) {
     const std::string key = "w" + std::to_string(t) + "-" + std::to_string(i);
     const std::string bytes = Pattern(kSizes[(t + i) % kSizes.size()], t * 100 + i);
     auto writer = client.Create("mem://bucket/" + key);
@@ -108,6 +108,11 @@ void RunWriter(Client& client, int t, Written& written, Failures& failures) {
       return failures.Add(key + ": " + s.ToString());
     }
     if (i == 3) continue;  // dropped without Close: nothing may appear
+    if (i == 7) {          // aborted: nothing either, and Close refuses
+      if (Status s = (*writer)->Abort(); !s.ok()) failures.Add(key + ": " + s.ToString());
+      if ((*writer)->Close().ok()) failures.Add(key + ": Close after Abort succeeded");
+      continue;
+    }
     auto closed = (*writer)->Close();
     if (!closed.ok()) return failures.Add(key + ": " + closed.status().ToString());
     if (closed->size != bytes.size()) failures.Add(key + ": Close reports the wrong size");
@@ -195,12 +200,15 @@ TEST_CASE("stress: 6 writers and 4 readers share one small memory budget",
   INFO(failures.first);
   CHECK(failures.count == 0);
   // Every closed object holds exactly its bytes; dropped ones left nothing.
-  CHECK(written.objects.size() == kWriters * 5);
+  CHECK(written.objects.size() == kWriters * 8);
   for (const auto& [key, bytes] : written.objects) {
     INFO(key);
     CHECK(store->Get(key) == bytes);
   }
-  for (int t = 0; t < kWriters; ++t) CHECK(!store->Get("w" + std::to_string(t) + "-3"));
+  for (int t = 0; t < kWriters; ++t) {
+    CHECK(!store->Get("w" + std::to_string(t) + "-3"));
+    CHECK(!store->Get("w" + std::to_string(t) + "-7"));
+  }
   CHECK(store->PendingCount() == 0);
   // The budget: a part buffer or speculative fetch is taken only when it fits
   // (evicting cached blocks first). Past it go only a Writer's part when none
