@@ -278,8 +278,8 @@ TEST_CASE("stress: 16 threads of random and sequential reads over 4 files in a s
   for (auto& t : threads) t.join();
   CHECK(bad == 0);
   CHECK(core->cache().used() <= options.read.memory_limit);
-  // Every GET asked for bytes inside its object (readahead racing another
-  // reader's registered an empty run: a 0-byte GET).
+  // Every store read asked for bytes inside its object (a readahead racing
+  // another reader used to register an empty run: a 0-byte read).
   for (const auto& store : stores) {
     const uint64_t size = store->Stat("obj")->size;
     const auto ranges = store->Ranges();
@@ -288,10 +288,10 @@ TEST_CASE("stress: 16 threads of random and sequential reads over 4 files in a s
   }
 }
 
-TEST_CASE("threads prefetching the same blocks at once never send an empty GET",
+TEST_CASE("threads prefetching the same blocks at once never ask the store for 0 bytes",
           "[reliability][stress]") {
   // A block found missing was checked again to start its run; a fetch another
-  // thread registered in between left the run empty: a 0-byte fetch and GET.
+  // thread registered in between left the run empty: a 0-byte fetch and read.
   ClientOptions options;
   options.read.part_size = 256 << 10;
   options.read.block_size = 64 << 10;
@@ -320,7 +320,7 @@ TEST_CASE("threads prefetching the same blocks at once never send an empty GET",
   const auto ranges = store->Ranges();
   const auto empty =
       std::count_if(ranges.begin(), ranges.end(), [](const ByteRange& r) { return r.length == 0; });
-  INFO(empty << " of " << ranges.size() << " GETs were empty");
+  INFO(empty << " of " << ranges.size() << " store reads were for 0 bytes");
   CHECK(empty == 0);
   CHECK(ranges.size() >= 100);  // every round fetched
 }
