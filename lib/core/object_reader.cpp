@@ -146,7 +146,9 @@ uint64_t ObjectReader::IssueSpeculative(uint64_t from, uint64_t to) {
       continue;
     }
     // A run of missing blocks, cut at part boundaries so GETs stay part-sized.
-    const uint64_t first = block;
+    // It holds the block just found missing: checking that one again, a fetch
+    // another reader registered in between left an empty run (a 0-byte GET).
+    const uint64_t first = block++;
     const uint64_t part_end_block =
         (first * block_size_ / part_size_ + 1) * part_size_ / block_size_;
     while (block < end_block && block < part_end_block && !cache_.Contains(object_id_, block))

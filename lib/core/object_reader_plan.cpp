@@ -123,7 +123,8 @@ prefetch::IssueResult ObjectReader::IssueChunk(ClientCore& core,
       ++block;
       continue;
     }
-    const uint64_t first = block;
+    // From the block just found missing, not checked again (see IssueSpeculative).
+    const uint64_t first = block++;
     while (block < end_block && !cache.Contains(target->object_id, block)) ++block;
     const uint64_t offset = first * block_size;
     const uint64_t length = std::min(block * block_size, target->info.size) - offset;

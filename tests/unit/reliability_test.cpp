@@ -2,7 +2,9 @@
 // failed before its fix.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
@@ -276,4 +278,49 @@ TEST_CASE("stress: 16 threads of random and sequential reads over 4 files in a s
   for (auto& t : threads) t.join();
   CHECK(bad == 0);
   CHECK(core->cache().used() <= options.read.memory_limit);
+  // Every store read asked for bytes inside its object (a readahead racing
+  // another reader used to register an empty run: a 0-byte read).
+  for (const auto& store : stores) {
+    const uint64_t size = store->Stat("obj")->size;
+    const auto ranges = store->Ranges();
+    CHECK(std::all_of(ranges.begin(), ranges.end(),
+                      [&](const ByteRange& r) { return r.length > 0 && r.end() <= size; }));
+  }
+}
+
+TEST_CASE("threads prefetching the same blocks at once never ask the store for 0 bytes",
+          "[reliability][stress]") {
+  // A block found missing was checked again to start its run; a fetch another
+  // thread registered in between left the run empty: a 0-byte fetch and read.
+  ClientOptions options;
+  options.read.part_size = 256 << 10;
+  options.read.block_size = 64 << 10;
+  options.read.memory_limit = 64 << 20;
+  options.read.max_parallel_requests = 4;
+  auto core = std::make_shared<internal::ClientCore>(
+      options, [](std::string_view) { return std::optional<std::string>(); });
+  auto store = std::make_shared<testing::FakeStore>(4 << 20);
+  const auto info = store->Stat("obj");
+  constexpr int kThreads = 8;
+  std::barrier start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 100; ++round) {
+        // A new key each round: an object with nothing cached, the same for every thread.
+        auto file = internal::FileFactory::Make(
+            core, store, Uri{"s3", "b", "obj" + std::to_string(round)}, *info);
+        start.arrive_and_wait();
+        const ByteRange range{uint64_t(t % 4) * (64 << 10), 2 << 20};
+        file->Prefetch(std::span(&range, 1));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto ranges = store->Ranges();
+  const auto empty =
+      std::count_if(ranges.begin(), ranges.end(), [](const ByteRange& r) { return r.length == 0; });
+  INFO(empty << " of " << ranges.size() << " store reads were for 0 bytes");
+  CHECK(empty == 0);
+  CHECK(ranges.size() >= 100);  // every round fetched
 }
