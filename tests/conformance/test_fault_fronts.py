@@ -56,18 +56,7 @@ def key_uri(uri, key):
     return uri.replace(KEY, key)
 
 
-def check(result, elapsed, proxy, every, uri, fault):
-    """Returns True when the run succeeded (every 3rd: the bytes are next)."""
-    err = result.stderr.decode(errors="replace")
-    assert result.returncode >= 0, f"signal {-result.returncode}: {err}"
-    if every == fm.EVERY_THIRD:
-        assert result.returncode == 0, err
-        assert proxy.injected(), "the proxy injected nothing"
-        return True
-    assert result.returncode == 1, err
-    assert elapsed < fm.BOUND_S, (elapsed, err)
-    fm.check_failure_line(err, uri.split("?")[0], fault)
-    return False
+check = fm.check_cli_outcome
 
 
 @pytest.mark.requires("network")

@@ -73,18 +73,7 @@ def run_through(objectfs, p, every, *args, timeout=120):
     return result, time.monotonic() - start
 
 
-def check_outcome(result, elapsed, p, every, uri, fault):
-    """Returns True when the bytes must be checked (the run succeeded)."""
-    err = result.stderr.decode(errors="replace")
-    assert result.returncode >= 0, f"killed by signal {-result.returncode}: {err}"
-    if every == fm.EVERY_THIRD:
-        assert result.returncode == 0, err
-        assert p.injected(), "the proxy injected nothing: the cell tested nothing"
-        return True
-    assert result.returncode == 1, err
-    assert elapsed < fm.BOUND_S, (elapsed, fm.BOUND_S, err)
-    fm.check_failure_line(err, uri, fault)
-    return False
+check_outcome = fm.check_cli_outcome
 
 
 RATES = sorted(fm.RATES.items())

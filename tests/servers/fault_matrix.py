@@ -67,6 +67,23 @@ CAUSES = {
 }
 
 
+def check_cli_outcome(result, elapsed, proxy, every, uri, fault):
+    """A CLI run through `proxy` at rate `every`: every 3rd, exit 0 and the
+    proxy injected something; every request, exit 1 within BOUND_S and one
+    line naming `uri` (a query dropped, as messages do) and the cause. Returns
+    True when the run succeeded (the caller checks the bytes)."""
+    err = result.stderr.decode(errors="replace")
+    assert result.returncode >= 0, f"killed by signal {-result.returncode}: {err}"
+    if every == EVERY_THIRD:
+        assert result.returncode == 0, err
+        assert proxy.injected(), "the proxy injected nothing: the cell tested nothing"
+        return True
+    assert result.returncode == 1, err
+    assert elapsed < BOUND_S, (elapsed, BOUND_S, err)
+    check_failure_line(err, uri.split("?")[0], fault)
+    return False
+
+
 def check_failure_line(text, uri, fault):
     """One line, naming the URI and the cause; returns the line."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
