@@ -183,6 +183,23 @@ Status ObjectWriter::WaitForAllParts() {
   return part_error_;
 }
 
+Result<ObjectInfo> ObjectWriter::OursAfterRetry(std::span<const std::byte> bytes, Status exists) {
+  // A retried conditional Put whose first try landed (its answer was lost)
+  // meets its own object: the key holds exactly these bytes. Anything else
+  // is another writer's object, and the refusal stands.
+  auto info = store_->Stat(uri_.key);
+  if (!info.ok() || info->size != bytes.size()) return exists;
+  std::vector<std::byte> stored(bytes.size());
+  if (!stored.empty()) {
+    auto n = store_->Read(uri_.key, {0, stored.size()}, stored, ReadConditions::PinnedTo(*info));
+    if (!n.ok() || *n != stored.size() ||
+        !std::equal(stored.begin(), stored.end(), bytes.begin())) {
+      return exists;
+    }
+  }
+  return info;
+}
+
 Result<ObjectInfo> ObjectWriter::Close() {
   if (state_ != State::kOpen) {
     return InvalidArgument(What() + ": the upload was already closed or aborted");
@@ -194,6 +211,10 @@ Result<ObjectInfo> ObjectWriter::Close() {
         part_ != nullptr ? std::span<const std::byte>(part_->data(), part_filled_)
                          : std::span<const std::byte>();
     committed = store_->Put(uri_.key, bytes, conditions_);
+    if (!committed.ok() && committed.status().code() == StatusCode::kAlreadyExists &&
+        conditions_.if_none_match) {
+      committed = OursAfterRetry(bytes, committed.status());
+    }
     if (committed.ok()) Add(core_->stats().bytes_uploaded, bytes.size());
     part_.reset();
   } else {

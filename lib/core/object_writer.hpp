@@ -54,6 +54,9 @@ class ObjectWriter {
   Status SubmitPart();
   Status StartUploadIfNeeded();
   Status WaitForAllParts();
+  // A single Put refused with kAlreadyExists (`exists`): the object, when the
+  // key holds exactly `bytes` (a retry met the try whose answer was lost).
+  Result<ObjectInfo> OursAfterRetry(std::span<const std::byte> bytes, Status exists);
   Status FirstError();
   Status Fail(Status status);  // aborts and remembers why
   std::string What() const { return uri_.ForMessages(); }

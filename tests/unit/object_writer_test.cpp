@@ -304,6 +304,47 @@ TEST_CASE("no_overwrite: Create and Close fail on an existing key, which stays",
   CHECK(s.store->PendingCount() == 0);
 }
 
+TEST_CASE("no_overwrite: a retried Put that meets its own landed object succeeds", "[writer]") {
+  // The first try of a conditional Put landed but its answer was lost; the
+  // retry is refused with kAlreadyExists. The key holds exactly our bytes: the
+  // write succeeded. Other bytes under the key still refuse.
+  class LostAnswerStore : public RecordingStore {
+   public:
+    Result<ObjectInfo> Put(std::string_view key, std::span<const std::byte> bytes,
+                           const WriteConditions& conditions) override {
+      auto landed = RecordingStore::Put(key, bytes, conditions);
+      if (!landed.ok()) return landed;
+      if (key == "theirs") RecordingStore::Put(std::string(key), "other bytes, same size!");
+      return AlreadyExists(std::string(key) + ": exists (the retry of a landed Put)");
+    }
+  };
+  Setup s;
+  auto store = std::make_shared<LostAnswerStore>();
+  REQUIRE(s.client
+              ->RegisterStore("lost",
+                              [store](const Uri&) -> Result<std::shared_ptr<ObjectStore>> {
+                                return std::shared_ptr<ObjectStore>(store);
+                              })
+              .ok());
+  WriteOptions once = Parts();
+  once.no_overwrite = true;
+  const std::string data = "other bytes, not theirs";  // 23 bytes, as theirs
+  for (const std::string key : {"ours", "theirs"}) {
+    auto writer = s.client->Create("lost://bucket/" + key, once);
+    REQUIRE(writer.ok());
+    REQUIRE((*writer)->Write(std::as_bytes(std::span(data))).ok());
+    auto closed = (*writer)->Close();
+    if (key == "ours") {
+      REQUIRE(closed.ok());
+      CHECK(closed->size == data.size());
+      CHECK(store->Get(key) == data);
+    } else {
+      REQUIRE(!closed.ok());
+      CHECK(closed.status().code() == StatusCode::kAlreadyExists);
+    }
+  }
+}
+
 TEST_CASE("Create on a read-only store is unimplemented, naming the store", "[writer]") {
   Setup s;
   s.store->capabilities = StoreCapabilities{};
