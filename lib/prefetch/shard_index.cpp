@@ -12,19 +12,15 @@ constexpr std::string_view kShardSuffix = ".safetensors";
 // index can ask for.
 constexpr size_t kMaxShards = 10000;
 
-bool EndsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
 bool PlainShardName(const std::string& name) {
-  return name.size() > kShardSuffix.size() && name.size() <= 255 && EndsWith(name, kShardSuffix) &&
+  return name.size() > kShardSuffix.size() && name.size() <= 255 && name.ends_with(kShardSuffix) &&
          name.find('/') == std::string::npos && name.find('\0') == std::string::npos &&
          name.find('\\') == std::string::npos;
 }
 
 }  // namespace
 
-bool IsShardIndex(std::string_view key) { return EndsWith(key, kIndexSuffix); }
+bool IsShardIndex(std::string_view key) { return key.ends_with(kIndexSuffix); }
 
 Result<std::vector<std::string>> ShardKeys(std::string_view json, std::string_view index_key) {
   const std::string where = "shard index '" + std::string(index_key) + "'";
