@@ -40,21 +40,9 @@ std::shared_ptr<const ObjectReader::Target> ObjectReader::MakeTarget(
 
 void ObjectReader::PrefetchHead(ClientCore& core, std::shared_ptr<ObjectStore> store,
                                 std::string key, ObjectInfo info, uint64_t bytes) {
+  // The plan's chunk fetch without a plan: nothing to pump when it completes.
   auto target = MakeTarget(core, std::move(store), std::move(key), std::move(info));
-  const uint64_t block_size = target->block_size;
-  const uint64_t end_block = (std::min(bytes, target->info.size) + block_size - 1) / block_size;
-  uint64_t first = 0;
-  while (first < end_block && target->cache->Contains(target->object_id, first)) ++first;
-  uint64_t last = first;
-  while (last < end_block && !target->cache->Contains(target->object_id, last)) ++last;
-  if (last == first) return;
-  const uint64_t offset = first * block_size;
-  const uint64_t length = std::min(last * block_size, target->info.size) - offset;
-  auto fetch = target->cache->Register(target->object_id, first, last - first, offset, length,
-                                       /*speculative=*/true);
-  if (fetch == nullptr) return;
-  Add(core.stats().prefetch_bytes, length);
-  core.io_pool().Submit([target, fetch] { target->Run(*fetch); });
+  IssueChunk(core, target, nullptr, {0, std::min(bytes, target->info.size)});
 }
 
 ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<ObjectStore> store,

@@ -127,6 +127,8 @@ class ObjectReader {
   // each one's completion pumps again. Static: pool tasks outlive the reader.
   static void PumpPlan(ClientCore& core, const std::shared_ptr<const Target>& target,
                        const std::shared_ptr<prefetch::PrefetchPlan>& plan);
+  // Registers and starts the fetches of the blocks of `chunk` not cached yet;
+  // each completion pumps `plan` again (none: PrefetchHead).
   static prefetch::IssueResult IssueChunk(ClientCore& core,
                                           const std::shared_ptr<const Target>& target,
                                           const std::shared_ptr<prefetch::PrefetchPlan>& plan,
