@@ -130,4 +130,31 @@ class MemoryStore : public ObjectStore {
   uint64_t next_etag_ = 0;
 };
 
+// A MemoryStore that keeps the range of every Read, in order, to check them
+// afterwards (prefetch plans, stress cases). Thread-safe.
+class RangeRecordingStore : public MemoryStore {
+ public:
+  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
+                      const ReadConditions& conditions) override {
+    {
+      std::lock_guard lock(ranges_mu_);
+      ranges_.push_back(range);
+    }
+    return MemoryStore::Read(key, range, out, conditions);
+  }
+  std::vector<ByteRange> Ranges() {
+    std::lock_guard lock(ranges_mu_);
+    return ranges_;
+  }
+  uint64_t BytesRead() {
+    uint64_t total = 0;
+    for (const auto& r : Ranges()) total += r.length;
+    return total;
+  }
+
+ private:
+  std::mutex ranges_mu_;
+  std::vector<ByteRange> ranges_;
+};
+
 }  // namespace objectfs::testing

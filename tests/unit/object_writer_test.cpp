@@ -13,10 +13,13 @@
 
 #include "objectfs/client.hpp"
 #include "unit/recording_store.hpp"
+#include "unit/test_support.hpp"
 
 using namespace objectfs;
 using objectfs::internal::BasePartSize;
 using objectfs::internal::PartSizeFor;
+using objectfs::testing::AsBytes;
+using objectfs::testing::Pattern;
 using objectfs::testing::RecordingStore;
 
 namespace {
@@ -54,22 +57,6 @@ WriteOptions Parts(uint64_t part_size = kPart) {
   WriteOptions options;
   options.part_size = part_size;
   return options;
-}
-
-std::string Pattern(size_t size, uint32_t seed) {
-  std::string out(size, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (char& ch : out) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    ch = static_cast<char>(x >> 24);
-  }
-  return out;
-}
-
-std::span<const std::byte> AsBytes(std::string_view s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
 // Writes `bytes` in chunks of the sizes in `chunks`, in turn.

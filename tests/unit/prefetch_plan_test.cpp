@@ -27,32 +27,6 @@ namespace {
 constexpr uint64_t kKiB = 1ull << 10;
 constexpr uint64_t kMiB = 1ull << 20;
 
-// A MemoryStore that records the range of every read, in order.
-class RecordingMemoryStore : public testing::MemoryStore {
- public:
-  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
-                      const ReadConditions& conditions) override {
-    {
-      std::lock_guard lock(mu_);
-      ranges_.push_back(range);
-    }
-    return MemoryStore::Read(key, range, out, conditions);
-  }
-  std::vector<ByteRange> Ranges() {
-    std::lock_guard lock(mu_);
-    return ranges_;
-  }
-  uint64_t BytesRead() {
-    uint64_t total = 0;
-    for (const auto& r : Ranges()) total += r.length;
-    return total;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<ByteRange> ranges_;
-};
-
 ReadOptions SmallReads(uint64_t memory_limit) {
   ReadOptions read;
   read.part_size = 256 * kKiB;
@@ -66,7 +40,8 @@ ReadOptions SmallReads(uint64_t memory_limit) {
 
 struct Engine {
   std::shared_ptr<internal::ClientCore> core;
-  std::shared_ptr<RecordingMemoryStore> store = std::make_shared<RecordingMemoryStore>();
+  std::shared_ptr<testing::RangeRecordingStore> store =
+      std::make_shared<testing::RangeRecordingStore>();
   std::string key = "model.safetensors";
 
   explicit Engine(ReadOptions read) {

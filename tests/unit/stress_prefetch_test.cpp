@@ -18,9 +18,11 @@
 #include "prefetch/tensor_ranges.hpp"
 #include "unit/memory_store.hpp"
 #include "unit/safetensors_model.hpp"
+#include "unit/test_support.hpp"
 
 using namespace objectfs;
 using namespace objectfs::internal::prefetch;
+using objectfs::testing::Failures;
 
 namespace {
 
@@ -29,39 +31,6 @@ constexpr uint64_t kMiB = 1ull << 20;
 constexpr uint64_t kPart = 256 * kKiB;
 constexpr uint64_t kBlock = 64 * kKiB;
 constexpr uint64_t kBudget = 2 * kMiB;
-
-// A MemoryStore that keeps every range asked for, to check them afterwards.
-class RangeStore : public testing::MemoryStore {
- public:
-  Result<size_t> Read(std::string_view key, ByteRange range, std::span<std::byte> out,
-                      const ReadConditions& conditions) override {
-    {
-      std::lock_guard lock(mu_);
-      ranges_.push_back(range);
-    }
-    return MemoryStore::Read(key, range, out, conditions);
-  }
-  std::vector<ByteRange> Ranges() {
-    std::lock_guard lock(mu_);
-    return ranges_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<ByteRange> ranges_;
-};
-
-struct Failures {
-  std::mutex mu;
-  std::string first;
-  std::atomic<int> count{0};
-  void Add(const std::string& what) {
-    if (count++ == 0) {
-      std::lock_guard lock(mu);
-      first = what;
-    }
-  }
-};
 
 // Reads [offset, offset + length) in pieces of random size (4 KiB .. 200 KiB,
 // as a mount's kernel and a loader's copies do) and compares every byte.
@@ -93,7 +62,7 @@ void Round(const testing::Model& model, uint64_t seed) {
   options.read.max_parallel_requests = 4;
   auto core = std::make_shared<internal::ClientCore>(
       options, [](std::string_view) { return std::optional<std::string>(); });
-  auto store = std::make_shared<RangeStore>();
+  auto store = std::make_shared<testing::RangeRecordingStore>();
   const std::string key = "model.safetensors";
   store->Put(key, model.bytes);
   const auto info = store->Stat(key);

@@ -16,9 +16,13 @@
 #include "cache/buffer_pool.hpp"
 #include "objectfs/client.hpp"
 #include "unit/recording_store.hpp"
+#include "unit/test_support.hpp"
 
 using namespace objectfs;
 using objectfs::internal::BufferPool;
+using objectfs::testing::AsBytes;
+using objectfs::testing::Failures;
+using objectfs::testing::Pattern;
 using objectfs::testing::RecordingStore;
 
 namespace {
@@ -29,35 +33,6 @@ constexpr uint64_t kBlock = 64 * kKiB;
 constexpr uint64_t kBudget = 1ull << 20;  // four parts
 constexpr int kWriters = 6;
 constexpr int kReaders = 4;
-
-std::string Pattern(size_t size, uint32_t seed) {
-  std::string out(size, '\0');
-  uint32_t x = seed * 2654435761u + 1;
-  for (char& ch : out) {
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    ch = static_cast<char>(x >> 24);
-  }
-  return out;
-}
-
-std::span<const std::byte> AsBytes(std::string_view s) {
-  return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
-}
-
-// What the threads report: the first failure, for the message, and a count.
-struct Failures {
-  std::mutex mu;
-  std::string first;
-  std::atomic<int> count{0};
-  void Add(const std::string& what) {
-    if (count++ == 0) {
-      std::lock_guard lock(mu);
-      first = what;
-    }
-  }
-};
 
 // Objects the writers have closed, for the readers to read back.
 struct Written {
