@@ -113,7 +113,9 @@ class StoreUpload {
   virtual Status UploadPart(int number, uint64_t offset, std::span<const std::byte> bytes) = 0;
 
   // Makes parts 1..part_count (total_size bytes) the object. kAlreadyExists
-  // when the upload had if_none_match and the key now exists.
+  // when the upload had if_none_match and the key now exists. A Commit that
+  // made the object but lost its answer (the retry finds the upload gone or
+  // the key taken) succeeds where the store can tell its own object.
   virtual Result<ObjectInfo> Commit(int part_count, uint64_t total_size) = 0;
 
   // Discards the parts. Best effort; safe after a failed Commit.

@@ -182,6 +182,72 @@ TEST_CASE(
   CHECK((*upload)->Commit(1, 3).status().code() == StatusCode::kAlreadyExists);
 }
 
+namespace {
+
+// A two-part upload with no overwrite whose Put Block List is answered
+// `commit` and whose blob then holds the committed blocks `committed` (given
+// this upload's block ids).
+Result<ObjectInfo> CommitMeeting(
+    ScriptedResponse commit,
+    const std::function<std::vector<std::string>(std::vector<std::string>)>& committed) {
+  Fixture f;
+  f.fake->fallback = [](const HttpRequest&) { return ScriptedResponse{Status::Ok(), 201, {}, ""}; };
+  auto upload = f.store->StartUpload("k", {.if_none_match = true});
+  REQUIRE(upload.ok());
+  REQUIRE((*upload)->UploadPart(1, 0, Bytes("abc")).ok());
+  REQUIRE((*upload)->UploadPart(2, 3, Bytes("de")).ok());
+  std::vector<std::string> ids;
+  for (const HttpRequest& put : f.fake->requests) {
+    std::string id = put.url.substr(put.url.find("blockid=") + 8);
+    for (size_t at; (at = id.find("%3D")) != std::string::npos;) id.replace(at, 3, "=");
+    for (size_t at; (at = id.find("%2B")) != std::string::npos;) id.replace(at, 3, "+");
+    for (size_t at; (at = id.find("%2F")) != std::string::npos;) id.replace(at, 3, "/");
+    ids.push_back(id);
+  }
+  f.fake->fallback = nullptr;
+  f.fake->Push(std::move(commit));
+  std::string xml = "<?xml version=\"1.0\"?><BlockList><CommittedBlocks>";
+  for (const std::string& id : committed(ids)) {
+    xml += "<Block><Name>" + id + "</Name><Size>3</Size></Block>";
+  }
+  f.fake->Push({Status::Ok(), 200, {}, xml + "</CommittedBlocks></BlockList>"});
+  f.fake->Push({Status::Ok(), 200, {{"etag", "\"0x8DC\""}, {"content-length", "5"}}, ""});
+  auto info = (*upload)->Commit(2, 5);
+  const HttpRequest& look = f.fake->requests.at(3);
+  CHECK(look.method == "GET");
+  CHECK(look.url.find("comp=blocklist&blocklisttype=committed") != std::string::npos);
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("AzureStore upload: a Put Block List that meets its own blob after a lost answer "
+          "succeeds",
+          "[azure][writes]") {
+  const ScriptedResponse exists = {
+      Status::Ok(), 409, {{"x-ms-error-code", "BlobAlreadyExists"}}, ""};
+  auto same = [](std::vector<std::string> ids) { return ids; };
+  SECTION("the retry finds the blob") {
+    auto info = CommitMeeting(exists, same);
+    REQUIRE(info.ok());
+    CHECK(info->etag == "\"0x8DC\"");
+    CHECK(info->size == 5);
+  }
+  SECTION("no answer at all") {
+    REQUIRE(CommitMeeting({Unavailable("connection reset"), 0, {}, ""}, same).ok());
+  }
+  SECTION("another upload's blocks: the refusal stands") {
+    auto first_only = [](std::vector<std::string> ids) { return std::vector{ids.at(0)}; };
+    CHECK(CommitMeeting(exists, first_only).status().code() == StatusCode::kAlreadyExists);
+    auto other = [](std::vector<std::string>) {
+      return std::vector<std::string>{"b3RoZXI=", "b3RoZXI="};
+    };
+    CHECK(CommitMeeting(exists, other).status().code() == StatusCode::kAlreadyExists);
+    auto reset = CommitMeeting({Unavailable("connection reset"), 0, {}, ""}, other);
+    CHECK(reset.status().code() == StatusCode::kUnavailable);
+  }
+}
+
 TEST_CASE("AzureStore Delete: Delete Blob, 404 is kNotFound", "[azure][writes]") {
   Fixture f;
   f.fake->Push({Status::Ok(), 202, {}, ""});

@@ -5,6 +5,7 @@
 #include "auth/sigv4.hpp"
 #include "core/stats.hpp"
 #include "http/counting_transport.hpp"
+#include "stores/s3/s3_etag.hpp"
 #include "stores/s3/s3_store.hpp"
 #include "unit/fake_transport.hpp"
 
@@ -157,6 +158,82 @@ TEST_CASE("S3 Complete answered 200 with an Error document fails", "[s3][writes]
   auto missing = (*upload)->Commit(2, 2);
   CHECK_FALSE(missing.ok());
   CHECK(f.fake->requests.size() == 3);
+}
+
+TEST_CASE("S3 multipart ETag: the MD5 of the parts' MD5s and the part count", "[s3][writes]") {
+  // md5("hello"), md5("world"); the whole computed by Python's hashlib.
+  const std::vector<std::string> parts = {"\"5d41402abc4b2a76b9719d911017c592\"",
+                                          "\"7D793037A0760186574B0282F2F435E7\""};
+  CHECK(MultipartETag(parts) == "\"065947336a2f2a95ba8899f3675c3be6-2\"");
+  CHECK(MultipartETag({"\"p1\""}).empty());  // not an MD5: nothing to compare
+  CHECK(MultipartETag({"\"5d41402abc4b2a76b9719d911017c59z\""}).empty());
+  CHECK(MultipartETag({}).empty());
+  CHECK(SameETag("\"ABC-2\"", "abc-2"));
+  CHECK_FALSE(SameETag("\"abc-2\"", "\"abd-2\""));
+}
+
+namespace {
+
+// A two-part upload ("hello", "world") whose Complete is answered `complete`
+// and whose key then holds an object of ETag `etag`.
+Result<ObjectInfo> CommitMeeting(objectfs::testing::ScriptedResponse complete, std::string etag,
+                                 bool if_none_match = false) {
+  Fixture f;
+  f.fake->Push({Status::Ok(),
+                200,
+                {},
+                "<InitiateMultipartUploadResult><UploadId>U</UploadId>"
+                "</InitiateMultipartUploadResult>"});
+  f.fake->Push({Status::Ok(), 200, {{"etag", "\"5d41402abc4b2a76b9719d911017c592\""}}, ""});
+  f.fake->Push({Status::Ok(), 200, {{"etag", "\"7d793037a0760186574b0282f2f435e7\""}}, ""});
+  if (if_none_match) {  // the look before Complete: a HEAD, and a GET for the error's words
+    f.fake->Push({Status::Ok(), 404, {}, ""});
+    f.fake->Push({Status::Ok(), 404, {}, "<Error><Code>NoSuchKey</Code></Error>"});
+  }
+  f.fake->Push(std::move(complete));
+  f.fake->Push({Status::Ok(), 200, {{"etag", etag}, {"content-length", "10"}}, ""});
+  auto upload = f.store->StartUpload("k", {.if_none_match = if_none_match});
+  REQUIRE(upload.ok());
+  REQUIRE((*upload)->UploadPart(1, 0, Bytes("hello")).ok());
+  REQUIRE((*upload)->UploadPart(2, 5, Bytes("world")).ok());
+  auto info = (*upload)->Commit(2, 10);
+  CHECK(f.fake->requests.back().method == "HEAD");
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("S3 Complete that meets its own object after a lost answer succeeds", "[s3][writes]") {
+  const std::string ours = "\"065947336a2f2a95ba8899f3675c3be6-2\"";
+  const objectfs::testing::ScriptedResponse gone = {
+      Status::Ok(), 404, {}, "<Error><Code>NoSuchUpload</Code><Message>gone</Message></Error>"};
+  SECTION("the retry finds the upload gone") {
+    auto info = CommitMeeting(gone, ours);
+    REQUIRE(info.ok());
+    CHECK(info->etag == ours);
+    CHECK(info->size == 10);
+  }
+  SECTION("no answer at all") {
+    auto info = CommitMeeting({Unavailable("connection reset"), 0, {}, ""}, ours);
+    REQUIRE(info.ok());
+    CHECK(info->etag == ours);
+  }
+  SECTION("no overwrite: the retry finds the key taken, by this upload") {
+    auto info = CommitMeeting({Status::Ok(), 412, {}, ""}, ours, /*if_none_match=*/true);
+    REQUIRE(info.ok());
+    CHECK(info->etag == ours);
+  }
+  SECTION("another object under the key: the failure stands") {
+    const std::string theirs = "\"165947336a2f2a95ba8899f3675c3be6-2\"";
+    auto info = CommitMeeting(gone, theirs);
+    REQUIRE_FALSE(info.ok());
+    CHECK(info.status().message().find("NoSuchUpload") != std::string::npos);
+    auto reset = CommitMeeting({Unavailable("connection reset"), 0, {}, ""}, theirs);
+    REQUIRE_FALSE(reset.ok());
+    CHECK(reset.status().message().find("connection reset") != std::string::npos);
+    auto taken = CommitMeeting({Status::Ok(), 412, {}, ""}, theirs, /*if_none_match=*/true);
+    CHECK(taken.status().code() == StatusCode::kAlreadyExists);
+  }
 }
 
 TEST_CASE("S3 ListMultipartUploads follows markers and stops on a repeated one", "[s3][writes]") {

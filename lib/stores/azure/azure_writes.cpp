@@ -132,7 +132,15 @@ class AzureUpload : public StoreUpload {
     call.headers.emplace_back("x-ms-blob-content-type", ContentType(conditions_));
     if (conditions_.if_none_match) call.headers.emplace_back("If-None-Match", "*");
     call.body = std::move(xml);
-    OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, store_->Send(call));
+    Result<HttpResponse> sent = store_->Send(call);
+    // A retried Put Block List whose first try made the blob (its answer was
+    // lost) finds the key taken; one that never got an answer may have made
+    // it too. The blob's committed blocks say whether it is this upload's.
+    if (!sent.ok() || (conditions_.if_none_match && SaysExists(*sent))) {
+      auto landed = Landed(part_count, total_size);
+      if (landed.ok()) return landed;
+    }
+    OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
     if (conditions_.if_none_match && SaysExists(response)) {
       return AlreadyExists(BlobName(target_) + " exists");
     }
@@ -149,6 +157,26 @@ class AzureUpload : public StoreUpload {
   Status Abort() override { return Status::Ok(); }
 
  private:
+  // The blob under the key when its committed blocks are exactly this
+  // upload's 1..part_count (ids carry the upload's random token).
+  Result<ObjectInfo> Landed(int part_count, uint64_t total_size) {
+    AzureStore::Call call = target_;
+    call.method = "GET";
+    call.kind = RequestKind::kOther;
+    call.query = {{"comp", "blocklist"}, {"blocklisttype", "committed"}};
+    OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, store_->Send(call));
+    if (response.status != 200) return store_->ErrorStatus(call, response);
+    OBJECTFS_ASSIGN_OR_RETURN(std::vector<std::string> ids, ParseCommittedBlocks(response.body));
+    bool ours = ids.size() == static_cast<size_t>(part_count);
+    for (int n = 1; ours && n <= part_count; ++n) ours = ids[n - 1] == BlockId(n);
+    if (!ours) return NotFound(BlobName(target_) + " holds another upload's blocks");
+    auto info = store_->Stat(key_);
+    if (info.ok() && info->size != total_size) {
+      return NotFound(BlobName(target_) + " holds another size");
+    }
+    return info;
+  }
+
   std::string BlockId(int number) const {
     // Room for any int (GCC checks the format's worst case under TSan's -O2);
     // part numbers stay under Azure's 50000 blocks, so every id has 8 digits.

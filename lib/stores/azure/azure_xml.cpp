@@ -35,4 +35,16 @@ Result<ListPage> ParseListBlobs(std::string_view body, std::string_view name_pre
   return page;
 }
 
+Result<std::vector<std::string>> ParseCommittedBlocks(std::string_view body) {
+  pugi::xml_document doc;
+  OBJECTFS_RETURN_IF_ERROR(LoadXmlDocument(doc, body, "Get Block List response"));
+  pugi::xml_node root = doc.child("BlockList");
+  if (!root) return DataLoss("Get Block List: response is not a BlockList document");
+  std::vector<std::string> ids;
+  for (pugi::xml_node block : root.child("CommittedBlocks").children("Block")) {
+    ids.emplace_back(block.child_value("Name"));
+  }
+  return ids;
+}
+
 }  // namespace objectfs::internal

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "http/xml_error.hpp"
+#include "stores/s3/s3_etag.hpp"
 #include "stores/s3/s3_store.hpp"
 #include "stores/s3/s3_xml.hpp"
 
@@ -27,6 +28,11 @@ bool SaysExists(const HttpResponse& response) {
   // S3 answers a conditional write that lost a race with 409.
   return response.status == 409 &&
          ParseXmlError(response.status, response.body).code == "ConditionalRequestConflict";
+}
+
+bool SaysNoSuchUpload(const HttpResponse& response) {
+  return response.status == 404 &&
+         ParseXmlError(response.status, response.body).code == "NoSuchUpload";
 }
 
 }  // namespace
@@ -96,7 +102,16 @@ class S3Upload : public StoreUpload {
     call.headers.emplace_back("content-type", "application/xml");
     if (conditions_.if_none_match) call.headers.emplace_back("if-none-match", "*");
     call.body = CompleteMultipartUploadXml(etags);
-    OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, store_->Send(call));
+    Result<HttpResponse> sent = store_->Send(call);
+    // A retried Complete whose first try made the object (its answer was
+    // lost) finds the upload gone, or the key taken; a Complete that never got
+    // an answer may have made it too. The object's ETag says whether these
+    // parts made it.
+    if (!sent.ok() || SaysNoSuchUpload(*sent) || SaysExists(*sent)) {
+      auto landed = Landed(etags, total_size);
+      if (landed.ok()) return landed;
+    }
+    OBJECTFS_ASSIGN_OR_RETURN(HttpResponse response, std::move(sent));
     if (SaysExists(response)) return AlreadyExists(store_->What(call) + " exists");
     if (response.status != 200) return store_->ErrorStatus(call, response);
     auto etag = ParseResultETag(response.body, "CompleteMultipartUploadResult");
@@ -118,6 +133,18 @@ class S3Upload : public StoreUpload {
   Status Abort() override { return store_->AbortUpload(key_, upload_id_); }
 
  private:
+  // The object under the key when it is the one these parts make.
+  Result<ObjectInfo> Landed(const std::vector<std::string>& etags, uint64_t total_size) {
+    const std::string expected = MultipartETag(etags);
+    if (expected.empty()) return NotFound("no multipart ETag to compare");
+    auto info = store_->Stat(key_);
+    if (!info.ok()) return info.status();
+    if (info->size != total_size || !SameETag(info->etag, expected)) {
+      return NotFound("key '" + key_ + "' holds another object");
+    }
+    return info;
+  }
+
   S3Store* const store_;  // outlived: the Writer holds the store
   const std::string key_;
   const std::string upload_id_;
