@@ -184,6 +184,34 @@ def test_failing_parts_give_a_clear_error_and_no_object(objectfs, s3, tmp_path, 
     assert pending(s3, key) == []  # the failed upload was aborted
 
 
+@pytest.mark.parametrize("no_overwrite", [False, True], ids=["plain", "no-overwrite"])
+def test_a_complete_whose_answer_is_lost_is_a_written_object(objectfs, s3, tmp_path, rgw,
+                                                             no_overwrite):
+    """Every CompleteMultipartUpload reaches RGW, which makes the object, but
+    its answer (and each retry's) is cut short. The key's ETag is the one these
+    parts make, so cp succeeds; without that check it failed, object there."""
+    proxy = FaultProxy(rgw["RGW_ENDPOINT"], method="POST", query_has="uploadId", every=1)
+    proxy.fault = "short"  # forwarded, then the answer cut
+    proxy.start()
+    try:
+        data = os.urandom(2 * PART + 12345)
+        src = tmp_path / "src"
+        src.write_bytes(data)
+        key = f"write/lost-complete-{no_overwrite}"
+        flags = ["--no-clobber"] if no_overwrite else []
+        result = objectfs("--part-size", "5M", "--max-attempts", "3", "cp", *flags, str(src),
+                          s3uri(key), env_extra={"AWS_ENDPOINT_URL": proxy.url})
+    finally:
+        proxy.stop()
+    try:
+        assert sum("fault short" in entry[3] for entry in proxy.log) >= 1, proxy.log
+        assert result.returncode == 0, result.stderr
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        assert hashlib.sha256(body).digest() == hashlib.sha256(data).digest()
+    finally:
+        s3.delete_object(Bucket=BUCKET, Key=key)
+
+
 def test_a_corrupted_part_is_rejected_by_the_server(objectfs, s3, tmp_path, rgw):
     """Each part's body is covered by its signed SHA-256: a byte flipped on the
     way fails the upload (the server's check), and nothing appears."""

@@ -14,8 +14,11 @@ import pytest
 SERVERS = pathlib.Path(__file__).resolve().parents[1] / "servers"
 sys.path.insert(0, str(SERVERS))
 import azure_blob  # noqa: E402
+from fault_proxy import FaultProxy  # noqa: E402
 from gcs_emulator_client import Emulator  # noqa: E402
 
+OBJECTFS = os.environ.get("OBJECTFS_BIN",
+                          str(pathlib.Path(__file__).resolve().parents[2] / "build" / "objectfs"))
 BINARY = os.environ.get("OBJECTFS_STORE_WRITES",
                         str(pathlib.Path(__file__).resolve().parents[2] / "build" / "tests" /
                             "store_writes"))
@@ -79,6 +82,36 @@ def test_azure_writes_read_back(azurite):
     assert client.get_blob(CONTAINER, "w/victim") is None
     assert client.get_blob(CONTAINER, "w/aborted") is None
     assert client.get_blob(CONTAINER, "w/copy-stale") is None
+
+
+@pytest.mark.parametrize("no_clobber", [False, True], ids=["plain", "no-clobber"])
+def test_azure_block_list_whose_answer_is_lost_is_a_written_blob(azurite, tmp_path, no_clobber):
+    """Every Put Block List reaches Azurite, which commits the blob, but its
+    answer (and each retry's) is cut short. The blob's committed blocks are
+    this upload's, so cp succeeds (with no-clobber the retries meet a taken
+    key); without that check it failed with the blob there."""
+    connection = azurite["AZURE_STORAGE_CONNECTION_STRING"]
+    endpoint = re.search(r"BlobEndpoint=(http://[^/;]+)", connection)
+    proxy = FaultProxy(endpoint.group(1), method="PUT", query_has="comp=blocklist", every=1)
+    proxy.fault = "short"  # forwarded, then the answer cut
+    proxy.start()
+    key = f"lost/commit-{no_clobber}"
+    data = os.urandom(3 * (1 << 20) + 777)
+    src = tmp_path / "src"
+    src.write_bytes(data)
+    connection = connection.replace(endpoint.group(1), proxy.url)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent",
+           "AZURE_STORAGE_CONNECTION_STRING": connection}
+    try:
+        result = subprocess.run([OBJECTFS, "--part-size", "1M", "--max-attempts", "3", "cp",
+                                 *(["--no-clobber"] if no_clobber else []), str(src),
+                                 f"az://{CONTAINER}/{key}"],
+                                env=env, capture_output=True, timeout=120)
+    finally:
+        proxy.stop()
+    assert any("fault short" in entry[3] for entry in proxy.log), proxy.log
+    assert result.returncode == 0, result.stderr
+    assert azure_blob.client_from_env(azurite).get_blob(CONTAINER, key) == data
 
 
 def test_gcs_writes_read_back(gcs):

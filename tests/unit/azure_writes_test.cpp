@@ -221,9 +221,10 @@ Result<ObjectInfo> CommitMeeting(
 
 }  // namespace
 
-TEST_CASE("AzureStore upload: a Put Block List that meets its own blob after a lost answer "
-          "succeeds",
-          "[azure][writes]") {
+TEST_CASE(
+    "AzureStore upload: a Put Block List that meets its own blob after a lost answer "
+    "succeeds",
+    "[azure][writes]") {
   const ScriptedResponse exists = {
       Status::Ok(), 409, {{"x-ms-error-code", "BlobAlreadyExists"}}, ""};
   auto same = [](std::vector<std::string> ids) { return ids; };
