@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "objectfs/status.hpp"
@@ -100,6 +101,20 @@ Result<std::vector<ByteRange>> BoxRanges(const Header& header, const TensorInfo&
                                          const std::vector<uint64_t>& stop);
 // Sorted by offset; ranges that overlap or lie at most `max_gap` bytes apart merged.
 std::vector<ByteRange> CoalesceRanges(std::vector<ByteRange> ranges, uint64_t max_gap);
+
+// A sharded model's index (model.safetensors.index.json): which shard file
+// holds each tensor.
+struct ShardIndex {
+  std::vector<std::pair<std::string, std::string>> weight_map;  // (tensor, shard), as listed
+  std::vector<std::string> shards;                              // sorted, unique
+};
+
+// Parses the index `json` (named `index_name` in errors). Every shard must be
+// a plain file name ending in .safetensors beside the index (no '/', no '\',
+// so an index cannot point elsewhere); at most 10,000 shards. Errors are
+// kInvalidArgument and name the index, the tensor and the shard. Thread-safe
+// (pure).
+Result<ShardIndex> ParseShardIndex(std::string_view json, std::string_view index_name);
 
 }  // namespace safetensors
 }  // namespace objectfs

@@ -12,16 +12,9 @@
 #include "prefetch/shard_index.hpp"
 
 namespace objectfs::internal {
-namespace {
-
-bool EndsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-}  // namespace
 
 bool PlanWanted(const ReadOptions& options, std::string_view key) {
-  return options.prefetch_formats == "auto" && EndsWith(key, ".safetensors");
+  return options.prefetch_formats == "auto" && key.ends_with(".safetensors");
 }
 
 void ObjectReader::MaybeWarmShards() {

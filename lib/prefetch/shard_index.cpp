@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-namespace objectfs::internal::prefetch {
+#include "objectfs/safetensors.hpp"
+
+namespace objectfs::safetensors {
 namespace {
 
-constexpr std::string_view kIndexSuffix = ".safetensors.index.json";
 constexpr std::string_view kShardSuffix = ".safetensors";
 // Far more than any published model has (hundreds); bounds the work a hostile
 // index can ask for.
@@ -20,30 +21,46 @@ bool PlainShardName(const std::string& name) {
 
 }  // namespace
 
-bool IsShardIndex(std::string_view key) { return key.ends_with(kIndexSuffix); }
-
-Result<std::vector<std::string>> ShardKeys(std::string_view json, std::string_view index_key) {
-  const std::string where = "shard index '" + std::string(index_key) + "'";
+Result<ShardIndex> ParseShardIndex(std::string_view json, std::string_view index_name) {
+  const std::string where = "shard index '" + std::string(index_name) + "'";
   const auto doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return InvalidArgument(where + ": not valid JSON");
-  if (!doc.is_object() || !doc.contains("weight_map") || !doc["weight_map"].is_object()) {
-    return InvalidArgument(where + ": no \"weight_map\" object");
+  if (!doc.is_object() || !doc.contains("weight_map") || !doc["weight_map"].is_object() ||
+      doc["weight_map"].empty()) {
+    return InvalidArgument(where + ": no \"weight_map\" object naming the tensors' shards");
   }
-  const std::string_view dir = index_key.substr(0, index_key.rfind('/') + 1);
-  std::vector<std::string> keys;
+  ShardIndex index;
   for (const auto& [tensor, shard] : doc["weight_map"].items()) {
     if (!shard.is_string() || !PlainShardName(shard.get<std::string>())) {
-      return InvalidArgument(where + ": tensor '" + tensor +
-                             "' names no plain .safetensors file next to the index");
+      const std::string named = shard.is_string() ? "'" + shard.get<std::string>() + "'"
+                                                  : shard.dump();
+      return InvalidArgument(where + ": tensor '" + tensor + "' names an invalid shard " + named +
+                             " (expected a .safetensors file name beside the index)");
     }
-    keys.push_back(std::string(dir) + shard.get<std::string>());
+    index.weight_map.emplace_back(tensor, shard.get<std::string>());
+    index.shards.push_back(shard.get<std::string>());
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  if (keys.size() > kMaxShards) {
-    return InvalidArgument(where + ": " + std::to_string(keys.size()) + " shards (at most " +
-                           std::to_string(kMaxShards) + ")");
+  std::sort(index.shards.begin(), index.shards.end());
+  index.shards.erase(std::unique(index.shards.begin(), index.shards.end()), index.shards.end());
+  if (index.shards.size() > kMaxShards) {
+    return InvalidArgument(where + ": " + std::to_string(index.shards.size()) +
+                           " shards (at most " + std::to_string(kMaxShards) + ")");
   }
+  return index;
+}
+
+}  // namespace objectfs::safetensors
+
+namespace objectfs::internal::prefetch {
+
+bool IsShardIndex(std::string_view key) { return key.ends_with(".safetensors.index.json"); }
+
+Result<std::vector<std::string>> ShardKeys(std::string_view json, std::string_view index_key) {
+  OBJECTFS_ASSIGN_OR_RETURN(safetensors::ShardIndex index,
+                            safetensors::ParseShardIndex(json, index_key));
+  const std::string_view dir = index_key.substr(0, index_key.rfind('/') + 1);
+  std::vector<std::string> keys;
+  for (const std::string& shard : index.shards) keys.push_back(std::string(dir) + shard);
   return keys;
 }
 

@@ -16,9 +16,7 @@ namespace objectfs::internal::prefetch {
 bool IsShardIndex(std::string_view key);
 
 // The keys of the shards `json` (the index at `index_key`) names, sorted and
-// unique, each next to the index. A shard name must be a plain file name
-// ending in .safetensors (no '/', no "..": an index cannot point elsewhere);
-// errors name the index and what is wrong.
+// unique, each next to the index (safetensors::ParseShardIndex's rules).
 Result<std::vector<std::string>> ShardKeys(std::string_view json, std::string_view index_key);
 
 }  // namespace objectfs::internal::prefetch

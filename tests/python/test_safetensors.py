@@ -240,6 +240,13 @@ def test_load_model_follows_the_index_and_loads_shards(client, put, tmp_path, pr
     put("evil/model.safetensors.index.json", json.dumps({"weight_map": {"a": "../x"}}))
     with pytest.raises(ValueError, match="invalid shard '../x'"):
         st.load_model(base + "evil/", client=client)
+    # The library's rules, the ones its shard warming follows: a plain name.
+    put("sub/model.safetensors.index.json", json.dumps({"weight_map": {"a": "d/a.safetensors"}}))
+    with pytest.raises(ValueError, match="tensor 'a' names an invalid shard 'd/a.safetensors'"):
+        st.load_model(base + "sub/", client=client)
+    put("garbled/model.safetensors.index.json", b"{\"weight_map\": \xff")
+    with pytest.raises(ValueError, match="garbled/model.safetensors.index.json': not valid JSON"):
+        st.load_model(base + "garbled/", client=client)
     with pytest.raises(FileNotFoundError, match="neither model.safetensors.index.json"):
         st.load_model(base + "nothing-here/", client=client)
 

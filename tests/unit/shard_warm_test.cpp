@@ -11,6 +11,7 @@
 
 #include "core/client_core.hpp"
 #include "core/file_factory.hpp"
+#include "objectfs/safetensors.hpp"
 #include "prefetch/shard_index.hpp"
 #include "unit/memory_store.hpp"
 
@@ -123,6 +124,28 @@ TEST_CASE("shard index: the shards it names, next to it, and only plain names", 
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.status().message().find("m/i.safetensors.index.json") != std::string::npos);
   }
+}
+
+TEST_CASE("shard index: the weight map as listed, each error naming tensor and shard",
+          "[shards]") {
+  auto index = objectfs::safetensors::ParseShardIndex(
+      R"({"metadata":{},"weight_map":{"b":"s2.safetensors","a":"s1.safetensors",
+          "c":"s2.safetensors"}})",
+      "m/i.json");
+  REQUIRE(index.ok());
+  CHECK(index->shards == std::vector<std::string>{"s1.safetensors", "s2.safetensors"});
+  REQUIRE(index->weight_map.size() == 3);
+  CHECK(index->weight_map[0] == std::pair<std::string, std::string>{"a", "s1.safetensors"});
+  auto evil = objectfs::safetensors::ParseShardIndex(R"({"weight_map":{"w":"../x"}})", "m/i.json");
+  REQUIRE_FALSE(evil.ok());
+  CHECK(evil.status().code() == StatusCode::kInvalidArgument);
+  CHECK(evil.status().message() ==
+        "shard index 'm/i.json': tensor 'w' names an invalid shard '../x' (expected a "
+        ".safetensors file name beside the index)");
+  auto number = objectfs::safetensors::ParseShardIndex(R"({"weight_map":{"w":7}})", "i");
+  CHECK(number.status().message().find("invalid shard 7 ") != std::string::npos);
+  auto empty = objectfs::safetensors::ParseShardIndex(R"({"weight_map":{}})", "i");
+  CHECK(empty.status().message().find("no \"weight_map\"") != std::string::npos);
 }
 
 TEST_CASE("shard index: reading it fetches each shard's header before the shard is opened",

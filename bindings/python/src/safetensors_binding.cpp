@@ -1,5 +1,6 @@
 // objectfs._objectfs.read_safetensors_header: the validated header of an open
-// file (objectfs/safetensors.py turns it into tensors), and the planner's
+// file (objectfs/safetensors.py turns it into tensors), the shard index's
+// check (the one the library's shard warming uses), and the planner's
 // exact reads: box ranges, coalescing and read_ranges for safe_open slices
 // and subset loads.
 #include <pybind11/stl.h>
@@ -80,6 +81,15 @@ void RegisterSafetensors(py::module_& m) {
         "data_offset, data_size, metadata and tensors [(name, dtype, shape, begin, end)] in "
         "offset order; offsets are relative to the data region. Raises ValueError naming "
         "what is malformed.");
+  m.def(
+      "parse_shard_index",
+      [](const std::string& json, const std::string& index_name) {
+        return Unwrap(safetensors::ParseShardIndex(json, index_name)).weight_map;
+      },
+      "json"_a, "index_name"_a,
+      "The [(tensor, shard)] of a model.safetensors.index.json, as listed; every shard a "
+      ".safetensors file name beside the index. Raises ValueError naming the index, the "
+      "tensor and the shard.");
   m.def("box_ranges", &BoxRanges, "shape"_a, "dtype"_a, "base"_a, "start"_a, "stop"_a,
         "The (offset, length) byte ranges of the box [start, stop) of a C-order tensor whose "
         "data starts at `base`: one per contiguous run, in offset order.");
