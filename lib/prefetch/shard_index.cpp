@@ -32,8 +32,8 @@ Result<ShardIndex> ParseShardIndex(std::string_view json, std::string_view index
   ShardIndex index;
   for (const auto& [tensor, shard] : doc["weight_map"].items()) {
     if (!shard.is_string() || !PlainShardName(shard.get<std::string>())) {
-      const std::string named = shard.is_string() ? "'" + shard.get<std::string>() + "'"
-                                                  : shard.dump();
+      const std::string named =
+          shard.is_string() ? "'" + shard.get<std::string>() + "'" : shard.dump();
       return InvalidArgument(where + ": tensor '" + tensor + "' names an invalid shard " + named +
                              " (expected a .safetensors file name beside the index)");
     }
