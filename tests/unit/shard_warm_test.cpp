@@ -126,8 +126,7 @@ TEST_CASE("shard index: the shards it names, next to it, and only plain names", 
   }
 }
 
-TEST_CASE("shard index: the weight map as listed, each error naming tensor and shard",
-          "[shards]") {
+TEST_CASE("shard index: the weight map as listed, each error naming tensor and shard", "[shards]") {
   auto index = objectfs::safetensors::ParseShardIndex(
       R"({"metadata":{},"weight_map":{"b":"s2.safetensors","a":"s1.safetensors",
           "c":"s2.safetensors"}})",
