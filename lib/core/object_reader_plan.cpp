@@ -76,9 +76,16 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   config.block_size = block_size_;
   config.chunk_size = part_size_;
   config.window = max_window_;
-  // A lead waits in the cache for a tensor read later: only free where the
-  // budget holds the file (twice: other files, the reader's own blocks).
-  if (cache_.budget() / 2 < info_.size) config.lead_bytes = 0;
+  // A mount's kernel reads on past a tensor's end by its readahead window and
+  // the async window after it (2 x 1 MiB), and an mmap fault's read-around
+  // starts half a window before the page; a request waits for all its bytes.
+  // Where no kernel reads them at once those bytes wait in the cache for a
+  // tensor read later: only where half the budget holds them all.
+  constexpr uint64_t kLead = 2 << 20, kTrail = 512 << 10;
+  if (header->tensors.size() * (kLead + kTrail) <= cache_.budget() / 2) {
+    config.lead_bytes = kLead;
+    config.trail_bytes = kTrail;
+  }
   // As many bytes in flight as the parallel GETs carry; small fetches (a block
   // shared by two tensors) take no GET's worth.
   config.max_in_flight = 4 * std::max(1, core_->options().read.max_parallel_requests);

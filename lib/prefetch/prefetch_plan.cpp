@@ -78,12 +78,30 @@ void PrefetchPlan::BuildLocked(size_t from) {
     const uint64_t begin = first.offset / block * block;
     const uint64_t end = std::min(config_.object_size, (run_end + block - 1) / block * block);
     // The lead into the next tensor joins the run's last chunk (the block
-    // shared with that tensor, often), up to the next multiple of `chunk`.
-    const uint64_t lead_end = std::min(
-        config_.object_size,
-        (std::min(run_end + config_.lead_bytes, (end - 1) / chunk * chunk + chunk) + block - 1) /
-            block * block);
+    // shared with that tensor, often), up to the next multiple of `chunk`;
+    // the rest of it is a chunk of its own.
+    const uint64_t wanted_lead_end =
+        std::min(config_.object_size, (run_end + config_.lead_bytes + block - 1) / block * block);
+    const uint64_t lead_end = std::min(wanted_lead_end, (end - 1) / chunk * chunk + chunk);
+    // The trail before the run comes first: a fault at the run's start waits
+    // for the read-around's bytes before it too.
+    const uint64_t data_begin = header_.data_offset / block * block;
+    const uint64_t trail_begin =
+        std::max(data_begin, begin - std::min(begin, config_.trail_bytes)) / block * block;
+    // Extra bytes, cut like the run's at multiples of `chunk`.
+    auto add_extra = [&](uint64_t from, uint64_t to) {
+      for (uint64_t at = from; at < to;) {
+        const uint64_t cut = std::min(to, (at / chunk + 1) * chunk);
+        chunks_.push_back({{at, cut - at}});
+        at = cut;
+      }
+    };
+    if (trail_begin < begin) {
+      first_chunk_[p] = chunks_.size();
+      add_extra(trail_begin, begin);
+    }
     size_t t = p;  // the next tensor of the run whose first chunk is not known yet
+    if (trail_begin < begin) ++t;
     for (uint64_t at = begin; at < end;) {
       uint64_t cut = std::min(end, (at / chunk + 1) * chunk);
       // A block shared by two tensors is a chunk of its own: the reader keeps
@@ -101,6 +119,7 @@ void PrefetchPlan::BuildLocked(size_t from) {
       chunks_.push_back({{at, last - at}});
       at = cut;
     }
+    add_extra(std::max(end, lead_end), wanted_lead_end);
     p = q;
   }
 }

@@ -28,11 +28,11 @@ struct PlanConfig {
   uint64_t window = 128 << 20;               // bytes fetched ahead of the reader's tensor
   int max_in_flight = 64;                    // fetches at once
   uint64_t max_in_flight_bytes = 128 << 20;  // bytes being fetched at once
-  // Bytes of the next tensor in the file fetched with each run of tensors: a
-  // mount's kernel reads a tensor in requests of up to FUSE's max_read, and the
-  // one holding its last page runs that far into the next tensor, so the
-  // reader waits for those bytes too.
-  uint64_t lead_bytes = 1 << 20;
+  // Bytes of the next tensor in the file fetched with each run of tensors,
+  // and bytes before each run fetched just ahead of it: what a mount's kernel
+  // reads past a tensor's end and before its start (its owner knows how much).
+  uint64_t lead_bytes = 0;
+  uint64_t trail_bytes = 0;
 };
 
 // What the owner did with a chunk handed to it.

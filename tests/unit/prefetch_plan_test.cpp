@@ -246,6 +246,52 @@ TEST_CASE("plan: each tensor's chunks run lead_bytes into the next tensor of the
                                                    config.block_size * config.block_size));
 }
 
+TEST_CASE("plan: a trail before each tensor comes first; a long lead is chunks of its own",
+          "[prefetch]") {
+  // An mmap fault's read-around starts before the faulting page, and a
+  // kernel's readahead runs two windows past a tensor's end: those bytes come
+  // with the tensor, never as a chunk longer than chunk_size.
+  const uint64_t tensor = 700 * kKiB;
+  const Model model = MakeModel(16, tensor);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 256 * kKiB;
+  config.window = 1536 * kKiB;  // one tensor with its trail and lead per Pump
+  config.max_in_flight = 100;
+  config.lead_bytes = 600 * kKiB;
+  config.trail_bytes = 192 * kKiB;
+  PrefetchPlan plan(model.header, config);
+  std::vector<ByteRange> issued;
+  plan.Pump([&](ByteRange chunk) {
+    issued.push_back(chunk);
+    return IssueResult{.started = 1, .bytes = chunk.length};
+  });
+  const auto names = NameOrder(model.header);
+  const ByteRange first = TensorRange(model.header, names[0]);
+  REQUIRE(!issued.empty());
+  for (const ByteRange& chunk : issued) {
+    CHECK(chunk.offset % config.block_size == 0);
+    CHECK(chunk.length <= config.chunk_size);
+    // Never across a multiple of chunk_size.
+    CHECK(chunk.offset / config.chunk_size == (chunk.end() - 1) / config.chunk_size);
+  }
+  const uint64_t data_begin = model.header.data_offset / config.block_size * config.block_size;
+  const uint64_t trail_begin = std::max(
+      data_begin,
+      first.offset / config.block_size * config.block_size -
+          std::min(first.offset / config.block_size * config.block_size, config.trail_bytes));
+  // The first chunk is the trail, unless the tensor starts the data region.
+  CHECK(issued[0].offset == trail_begin);
+  // The trail, the tensor and the lead are one unbroken stretch of chunks.
+  uint64_t reach = issued[0].offset;
+  for (const ByteRange& chunk : issued) {
+    if (chunk.offset == reach) reach = chunk.end();
+  }
+  CHECK(reach >= std::min<uint64_t>(config.object_size, first.end() + config.lead_bytes));
+  CHECK(reach < first.end() + config.lead_bytes + config.block_size);
+}
+
 TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetch]") {
   const Model model = MakeModel(40, 64 * kKiB);
   PlanConfig config;
