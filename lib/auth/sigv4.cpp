@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "util/hex.hpp"
+
 namespace objectfs::internal {
 namespace {
 
@@ -16,17 +18,6 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 // provider is missing: like std::bad_alloc, not something a caller can handle,
 // and a wrong signature would only resurface later as a baffling 403.
 [[noreturn]] void CryptoFailed() { std::abort(); }
-
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 0xf];
-  }
-  return out;
-}
 
 std::string ToLower(std::string_view s) {
   std::string out(s);

@@ -3,6 +3,7 @@
 #include <span>
 
 #include "util/ascii.hpp"
+#include "util/hex.hpp"
 #include "util/md5.hpp"
 
 namespace objectfs::internal {
@@ -15,13 +16,6 @@ std::string_view Unquoted(std::string_view etag) {
   return etag;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 std::string MultipartETag(const std::vector<std::string>& part_etags) {
@@ -29,21 +23,12 @@ std::string MultipartETag(const std::vector<std::string>& part_etags) {
   std::string digests;
   for (const std::string& etag : part_etags) {
     const std::string_view hex = Unquoted(etag);
-    if (hex.size() != 32) return "";
-    for (size_t i = 0; i < hex.size(); i += 2) {
-      const int high = HexDigit(hex[i]), low = HexDigit(hex[i + 1]);
-      if (high < 0 || low < 0) return "";
-      digests.push_back(static_cast<char>(high * 16 + low));
-    }
+    const std::optional<std::string> digest = HexDecode(hex);
+    if (hex.size() != 32 || !digest) return "";
+    digests += *digest;
   }
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (const char byte : Md5(std::as_bytes(std::span(digests)))) {
-    const auto b = static_cast<unsigned char>(byte);
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
-  return out + "-" + std::to_string(part_etags.size()) + "\"";
+  return "\"" + HexEncode(Md5(std::as_bytes(std::span(digests)))) + "-" +
+         std::to_string(part_etags.size()) + "\"";
 }
 
 bool SameETag(std::string_view a, std::string_view b) {
