@@ -96,12 +96,11 @@ void PrefetchPlan::BuildLocked(size_t from) {
         at = cut;
       }
     };
+    size_t t = p;  // the next tensor of the run whose first chunk is not known yet
     if (trail_begin < begin) {
-      first_chunk_[p] = chunks_.size();
+      first_chunk_[t++] = chunks_.size();
       add_extra(trail_begin, begin);
     }
-    size_t t = p;  // the next tensor of the run whose first chunk is not known yet
-    if (trail_begin < begin) ++t;
     for (uint64_t at = begin; at < end;) {
       uint64_t cut = std::min(end, (at / chunk + 1) * chunk);
       // A block shared by two tensors is a chunk of its own: the reader keeps
