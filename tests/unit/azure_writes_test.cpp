@@ -42,6 +42,16 @@ std::string ErrorXml(const std::string& code) {
   return "<?xml version=\"1.0\"?><Error><Code>" + code + "</Code><Message>m</Message></Error>";
 }
 
+// The block id a Put Block sent, decoded: the query is percent-encoded, and
+// the signature covers the decoded value.
+std::string BlockIdOf(const HttpRequest& put) {
+  std::string id = put.url.substr(put.url.find("blockid=") + 8);
+  for (size_t at; (at = id.find("%3D")) != std::string::npos;) id.replace(at, 3, "=");
+  for (size_t at; (at = id.find("%2B")) != std::string::npos;) id.replace(at, 3, "+");
+  for (size_t at; (at = id.find("%2F")) != std::string::npos;) id.replace(at, 3, "/");
+  return id;
+}
+
 // Recomputes the SharedKey signature of a sent request from what it carries:
 // the server's check, so Content-Length and Content-Type must be as sent.
 void CheckSigned(const HttpRequest& request, const std::string& path, QueryParams query) {
@@ -126,11 +136,7 @@ TEST_CASE("AzureStore upload: Put Block ids of one length, Put Block List in par
     REQUIRE(put.url.starts_with(prefix));
     CHECK(HeaderOf(put, "content-md5") == ContentMd5(put.payload));
     CHECK(HeaderOf(put, "if-none-match").empty());
-    std::string id = put.url.substr(prefix.size());
-    // The query is percent-encoded; the signature covers the decoded value.
-    for (size_t at; (at = id.find("%3D")) != std::string::npos;) id.replace(at, 3, "=");
-    for (size_t at; (at = id.find("%2B")) != std::string::npos;) id.replace(at, 3, "+");
-    for (size_t at; (at = id.find("%2F")) != std::string::npos;) id.replace(at, 3, "/");
+    const std::string id = BlockIdOf(put);
     CheckSigned(put, "/devstoreaccount1/cont/big", {{"comp", "block"}, {"blockid", id}});
     ids.push_back(id);
   }
@@ -197,13 +203,7 @@ Result<ObjectInfo> CommitMeeting(
   REQUIRE((*upload)->UploadPart(1, 0, Bytes("abc")).ok());
   REQUIRE((*upload)->UploadPart(2, 3, Bytes("de")).ok());
   std::vector<std::string> ids;
-  for (const HttpRequest& put : f.fake->requests) {
-    std::string id = put.url.substr(put.url.find("blockid=") + 8);
-    for (size_t at; (at = id.find("%3D")) != std::string::npos;) id.replace(at, 3, "=");
-    for (size_t at; (at = id.find("%2B")) != std::string::npos;) id.replace(at, 3, "+");
-    for (size_t at; (at = id.find("%2F")) != std::string::npos;) id.replace(at, 3, "/");
-    ids.push_back(id);
-  }
+  for (const HttpRequest& put : f.fake->requests) ids.push_back(BlockIdOf(put));
   f.fake->fallback = nullptr;
   f.fake->Push(std::move(commit));
   std::string xml = "<?xml version=\"1.0\"?><BlockList><CommittedBlocks>";
