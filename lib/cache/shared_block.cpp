@@ -37,6 +37,12 @@ std::string SharedBlockName(std::string_view identity, uint64_t block_size, uint
   return name;
 }
 
+int SharedBlockOwner(std::string_view identity, uint64_t block, int fleet_size) {
+  if (fleet_size <= 1) return 0;
+  const uint64_t first = XXH3_64bits(identity.data(), identity.size());
+  return static_cast<int>((first + block) % static_cast<uint64_t>(fleet_size));
+}
+
 void EncodeSharedBlockHeader(std::string_view identity, std::span<const std::byte> payload,
                              std::span<std::byte, kSharedBlockHeader> header) {
   std::memcpy(header.data(), kMagic, sizeof(kMagic));

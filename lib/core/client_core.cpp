@@ -90,7 +90,7 @@ Result<size_t> ReadPart(ObjectStore& store, std::string_view key, ByteRange rang
 Result<size_t> ClientCore::ParallelRead(ObjectStore& store, std::string_view key,
                                         const ReadConditions& conditions, uint64_t offset,
                                         std::span<std::byte> out, const DiskObject* disk) {
-  const Tiers tiers = disk != nullptr ? Tiers{disk_cache_.get(), shared_tier_.get()} : Tiers{};
+  const Tiers tiers = disk != nullptr ? tiers_for_remote() : Tiers{};
   auto read_part = [&](ByteRange range, std::span<std::byte> into) {
     return tiers.any() ? ReadThroughTiers(tiers, store, key, *disk, range, into, conditions)
                        : ReadPart(store, key, range, into, conditions);

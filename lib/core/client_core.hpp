@@ -63,6 +63,8 @@ class ClientCore {
   DiskCache* disk_cache() { return disk_cache_.get(); }
   // The shared (fleet) tier, or null when options().fleet.shared_cache is empty.
   SharedTier* shared_tier() { return shared_tier_.get(); }
+  // The tiers a remote object is read through (local files have none).
+  Tiers tiers_for_remote() { return {disk_cache_.get(), shared_tier_.get(), &block_flights_}; }
 
   // Opens the disk cache of options().cache_dir (else OBJECTFS_CACHE_DIR), if
   // any, and the shared tier of options().fleet. Called once, before the
@@ -112,6 +114,7 @@ class ClientCore {
   PlanRegistry plans_;
   std::unique_ptr<DiskCache> disk_cache_;
   std::unique_ptr<SharedTier> shared_tier_;  // before io_pool_: its tasks use it
+  BlockFlights block_flights_;
 
   std::atomic<bool> closing_{false};
   std::mutex mu_;

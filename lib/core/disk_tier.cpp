@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "cache/buffer_pool.hpp"
@@ -36,6 +37,31 @@ Status FetchBlock(const Tiers& tiers, ObjectStore& store, std::string_view key,
   return Status::Ok();
 }
 
+// The bytes [at, at + piece) of a block, fetched whole (FetchBlock), once
+// however many callers miss in it at the same time.
+Status FetchPiece(const Tiers& tiers, ObjectStore& store, std::string_view key,
+                  const DiskObject& object, uint64_t block, uint64_t at, std::span<std::byte> piece,
+                  const ReadConditions& conditions) {
+  const uint64_t block_length =
+      std::min(tiers.block_size(), object.size - block * tiers.block_size());
+  std::optional<BlockFlights::Ticket> ticket;
+  if (tiers.flights != nullptr) {
+    ticket.emplace(tiers.flights->Join(object.identity + '\n' + std::to_string(block), at, piece));
+    if (ticket->copied()) return Status::Ok();
+  }
+  if (piece.size() == block_length) {
+    OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, piece, conditions));
+    if (ticket) ticket->Land(piece);
+    return Status::Ok();
+  }
+  UniqueBuffer whole(AllocateBuffer(block_length));
+  const std::span<std::byte> whole_span(whole.get(), block_length);
+  OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, whole_span, conditions));
+  std::memcpy(piece.data(), whole.get() + at, piece.size());
+  if (ticket) ticket->Land(whole_span);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<size_t> ReadThroughTiers(const Tiers& tiers, ObjectStore& store, std::string_view key,
@@ -60,14 +86,9 @@ Result<size_t> ReadThroughTiers(const Tiers& tiers, ObjectStore& store, std::str
       pos = piece_end;
       continue;
     }
-    if (piece.size() == block_length) {
-      OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, piece, conditions));
-    } else if (piece.size() >= min_expand) {
-      UniqueBuffer whole(AllocateBuffer(block_length));
-      const std::span<std::byte> whole_span(whole.get(), block_length);
+    if (piece.size() >= min_expand || piece.size() == block_length) {
       OBJECTFS_RETURN_IF_ERROR(
-          FetchBlock(tiers, store, key, object, block, whole_span, conditions));
-      std::memcpy(piece.data(), whole.get() + (pos - block_start), piece.size());
+          FetchPiece(tiers, store, key, object, block, pos - block_start, piece, conditions));
     } else {
       OBJECTFS_ASSIGN_OR_RETURN(size_t n,
                                 ReadPart(store, key, {pos, piece.size()}, piece, conditions));

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "cache/disk_cache.hpp"
+#include "core/block_flights.hpp"
 #include "core/shared_tier.hpp"
 #include "objectfs/store.hpp"
 
@@ -25,6 +26,7 @@ struct DiskObject {
 struct Tiers {
   DiskCache* disk = nullptr;
   SharedTier* shared = nullptr;
+  BlockFlights* flights = nullptr;  // the Client's: one fetch per block at a time
   bool any() const { return disk != nullptr || shared != nullptr; }
   // Both tiers use the same blocks (the shared tier is opened with the disk's size).
   uint64_t block_size() const {
@@ -37,7 +39,8 @@ struct Tiers {
 // holds a verified copy, else with a ranged GET (ReadPart) to the origin that
 // is published to the shared tier; a whole block from either is stored in the
 // disk cache. A miss covering at least 1/8 of a block fetches the whole block
-// (through a temporary buffer) so that it can be stored; smaller misses fetch
+// (through a temporary buffer) so that it can be stored, or waits for the
+// caller already fetching it (`flights`) and copies; smaller misses fetch
 // exactly their bytes from the origin. Disk stores run on this thread (the
 // bytes go to the page cache, straight from `out`); publishing is in the
 // background. Without tiers, just ReadPart. Thread-safe.

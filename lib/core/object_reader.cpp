@@ -19,7 +19,7 @@ uint64_t RoundUp(uint64_t value, uint64_t multiple) {
 // Local files are not copied into the block tiers: they are local already.
 Tiers TiersFor(ClientCore& core, ObjectStore& store) {
   if (store.Capabilities().local) return {};
-  return {core.disk_cache(), core.shared_tier()};
+  return core.tiers_for_remote();
 }
 
 }  // namespace

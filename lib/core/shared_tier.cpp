@@ -1,7 +1,6 @@
 #include "core/shared_tier.hpp"
 
 #include <cstring>
-#include <functional>
 #include <thread>
 #include <vector>
 
@@ -178,9 +177,7 @@ void SharedTier::Drain() {
 }
 
 int SharedTier::OwnerOf(const std::string& identity, uint64_t block) const {
-  // By a hash of the block's name, so every object spreads over every rank.
-  const std::string key = KeyOf(identity, block);
-  return static_cast<int>(std::hash<std::string>{}(key) % static_cast<size_t>(fleet_size_));
+  return SharedBlockOwner(identity, block, fleet_size_);
 }
 
 bool SharedTier::Owns(const std::string& identity, uint64_t block) const {

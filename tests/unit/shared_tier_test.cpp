@@ -1,8 +1,11 @@
 // The shared (fleet) tier over a local directory (file://, a writable store)
 // in front of an in-memory origin: what a second node reads, what it refuses.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "cache/shared_block.hpp"
 #include "fake_store.hpp"
@@ -14,14 +17,18 @@ using namespace objectfs::internal;
 using objectfs::testing::FakeStore;
 using objectfs::testing::PatternByte;
 using objectfs::testing::TempDir;
+using namespace std::chrono_literals;
 
 namespace {
 
 constexpr uint64_t kSize = 20 * (1ull << 20) + 77;  // three 8 MiB blocks, the last short
 
-std::shared_ptr<Client> Node(std::shared_ptr<FakeStore> origin, const std::string& tier) {
+std::shared_ptr<Client> Node(std::shared_ptr<FakeStore> origin, const std::string& tier,
+                             FleetOptions fleet = {}) {
   ClientOptions options;
+  options.fleet = fleet;
   options.fleet.shared_cache = "file://" + tier + "/fleet/";
+  options.read.memory_limit = 64ull << 20;
   auto client = Client::Create(options);
   REQUIRE(client.ok());
   REQUIRE((*client)
@@ -83,6 +90,60 @@ TEST_CASE("a second node reads what the first published, never the origin", "[fl
   ReadAll(*second);
   CHECK(origin->Ranges().size() == origin_reads);
   CHECK(second->Stats().shared_hits >= 3);
+}
+
+TEST_CASE("an object's blocks go to a fleet's ranks in turn, from a rank its identity picks",
+          "[fleet]") {
+  std::set<int> first_ranks;
+  for (int object = 0; object < 64; ++object) {
+    const std::string identity = "s3://bucket/shard-" + std::to_string(object) + "\n\"etag\"";
+    for (int fleet_size : {2, 3, 8, 50}) {
+      std::vector<int> share(static_cast<size_t>(fleet_size));
+      for (uint64_t block = 0; block < 100; ++block) {
+        const int owner = SharedBlockOwner(identity, block, fleet_size);
+        REQUIRE((owner >= 0 && owner < fleet_size));
+        ++share[static_cast<size_t>(owner)];
+      }
+      const auto [least, most] = std::minmax_element(share.begin(), share.end());
+      CHECK(*most - *least <= 1);
+    }
+    first_ranks.insert(SharedBlockOwner(identity, 0, 8));
+    CHECK(SharedBlockOwner(identity, 5, 1) == 0);
+  }
+  CHECK(first_ranks.size() == 8);  // one-block objects spread over the fleet
+}
+
+TEST_CASE("each rank of a cold fleet fetches an equal share from the origin", "[fleet]") {
+  // Four nodes, as four processes would be, reading one 16-block object at
+  // once; each sees the origin through its own store, so its reads count apart.
+  constexpr uint64_t kBlock = 8ull << 20;
+  constexpr uint64_t kBlocks = 16;
+  constexpr int kRanks = 4;
+  TempDir tier;
+  std::vector<uint64_t> downloaded(kRanks);
+  std::vector<std::thread> nodes;
+  for (int rank = 0; rank < kRanks; ++rank) {
+    nodes.emplace_back([&, rank] {
+      FleetOptions fleet;
+      fleet.fleet_size = kRanks;
+      fleet.fleet_rank = rank;
+      fleet.fleet_wait = 60s;
+      auto origin = std::make_shared<FakeStore>(kBlocks * kBlock);
+      auto node = Node(origin, tier.path.string(), fleet);
+      auto file = node->Open("mem://bucket/model.bin");
+      std::vector<std::byte> chunk(4 << 20);
+      bool exact = file.ok();
+      for (uint64_t at = 0; exact && at < kBlocks * kBlock; at += chunk.size()) {
+        auto n = (*file)->PRead(at, chunk);
+        exact = n.ok() && *n == chunk.size() && chunk[12345] == PatternByte(at + 12345, 1) &&
+                chunk.back() == PatternByte(at + chunk.size() - 1, 1);
+      }
+      node->Flush();
+      downloaded[static_cast<size_t>(rank)] = exact ? origin->bytes_read.load() : 0;
+    });
+  }
+  for (auto& node : nodes) node.join();
+  for (uint64_t bytes : downloaded) CHECK(bytes == kBlocks / kRanks * kBlock);
 }
 
 TEST_CASE("a corrupt tier block is ignored and fetched from the origin", "[fleet]") {
