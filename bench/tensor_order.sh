@@ -4,8 +4,9 @@
 # anonymous S3 and by a Ceph RGW. Per server and round, each through a FRESH
 # mount with the page cache dropped: `cat` of the file (the baseline), every
 # tensor in name order by pread and by numpy.memmap, the same pread with
-# --prefetch-formats off (plain readahead), and, once, the pread through s3fs.
-# Then safe_open of half the tensors straight from S3: bytes fetched / asked.
+# --prefetch-formats off (plain readahead), both reads with a memory budget a
+# quarter of the model, and, once, the pread through s3fs. Every row notes the
+# daemon's peak RSS (VmHWM). Then safe_open of half the tensors straight from S3: bytes fetched / asked.
 #
 #   bench/tensor_order.sh [--size 1G] [--tensors 256] [--runs 2] [--skip-s3fs]
 #
@@ -122,7 +123,8 @@ wait_mounted() {
     cat "$WORK/mount.log" >&2
     exit 1
 }
-unmount() {
+unmount() {  # sets PEAK: the daemon's peak RSS (VmHWM) over the mount's life
+    PEAK="peak RSS $(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$MOUNT_PID/status") MiB"
     fusermount3 -u "$MNT" || umount -l "$MNT"
     wait "$MOUNT_PID" || true
     MOUNT_PID=""
@@ -151,25 +153,34 @@ for server in nginx rgw; do
         cat "$MNT/$KEY" >/dev/null
         cat_s=$(awk -v ms="$(($(now_ms) - t))" 'BEGIN { printf "%.3f", ms / 1000 }')
         unmount
-        row "$server" "$run" "objectfs mount, cat (baseline)" "$cat_s" "$cat_s" "GETs $(stat_of get_requests)"
+        row "$server" "$run" "objectfs mount, cat (baseline)" "$cat_s" "$cat_s" "GETs $(stat_of get_requests), $PEAK"
 
         mount_ofs "$server"
         s=$(reader pread "$MNT/$KEY" | secs_of)
         unmount
         row "$server" "$run" "objectfs mount, every tensor in name order (pread)" "$s" "$cat_s" \
-            "prefetch_bytes $(stat_of prefetch_bytes), downloaded $(stat_of bytes_downloaded)"
+            "prefetch_bytes $(stat_of prefetch_bytes), downloaded $(stat_of bytes_downloaded), $PEAK"
 
         mount_ofs "$server"
         s=$(reader memmap "$MNT/$KEY" | secs_of)
         unmount
         row "$server" "$run" "objectfs mount, every tensor in name order (numpy.memmap)" "$s" "$cat_s" \
-            "downloaded $(stat_of bytes_downloaded)"
+            "downloaded $(stat_of bytes_downloaded), $PEAK"
 
         mount_ofs "$server" --prefetch-formats off
         s=$(reader pread "$MNT/$KEY" | secs_of)
         unmount
         row "$server" "$run" "objectfs mount --prefetch-formats off, name order (pread)" "$s" "$cat_s" \
-            "downloaded $(stat_of bytes_downloaded)"
+            "downloaded $(stat_of bytes_downloaded), $PEAK"
+
+        # A budget a quarter of the model: the plan can only run ahead.
+        for via in pread memmap; do
+            mount_ofs "$server" --memory-limit $((MODEL_BYTES / 4))
+            s=$(reader "$via" "$MNT/$KEY" | secs_of)
+            unmount
+            row "$server" "$run" "objectfs mount --memory-limit model/4, name order ($via)" "$s" "$cat_s" \
+                "downloaded $(stat_of bytes_downloaded), $PEAK"
+        done
     done
     # Exactness through the mount (an untimed read with the digest).
     mount_ofs "$server"
@@ -187,7 +198,7 @@ for server in nginx rgw; do
         s=$(reader pread "$MNT/$KEY" | secs_of)
         unmount
         row "$server" 1 "s3fs, every tensor in name order (pread)" "$s" "$cat_s" \
-            "ratio to the last objectfs cat; s3fs cat took ${s3fs_cat}s"
+            "ratio to the last objectfs cat; s3fs cat took ${s3fs_cat}s; $PEAK"
     fi
     # shellcheck disable=SC2046
     half=$(env $(ofs_env "$server") PYTHONPATH="$REPO/build/python" $PY "$REPO/bench/tensor_order.py" \
