@@ -37,28 +37,26 @@ Status FetchBlock(const Tiers& tiers, ObjectStore& store, std::string_view key,
   return Status::Ok();
 }
 
-// The bytes [at, at + piece) of a block, fetched whole (FetchBlock), once
+// The bytes [at, at + piece) of a block of `block_length` bytes, fetched
+// whole (FetchBlock, straight into `piece` when it is the whole block), once
 // however many callers miss in it at the same time.
 Status FetchPiece(const Tiers& tiers, ObjectStore& store, std::string_view key,
-                  const DiskObject& object, uint64_t block, uint64_t at, std::span<std::byte> piece,
-                  const ReadConditions& conditions) {
-  const uint64_t block_length =
-      std::min(tiers.block_size(), object.size - block * tiers.block_size());
+                  const DiskObject& object, uint64_t block, uint64_t block_length, uint64_t at,
+                  std::span<std::byte> piece, const ReadConditions& conditions) {
   std::optional<BlockFlights::Ticket> ticket;
   if (tiers.flights != nullptr) {
     ticket.emplace(tiers.flights->Join(object.identity + '\n' + std::to_string(block), at, piece));
     if (ticket->copied()) return Status::Ok();
   }
-  if (piece.size() == block_length) {
-    OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, piece, conditions));
-    if (ticket) ticket->Land(piece);
-    return Status::Ok();
+  UniqueBuffer temporary;
+  std::span<std::byte> whole = piece;
+  if (piece.size() != block_length) {
+    temporary.reset(AllocateBuffer(block_length));
+    whole = std::span<std::byte>(temporary.get(), block_length);
   }
-  UniqueBuffer whole(AllocateBuffer(block_length));
-  const std::span<std::byte> whole_span(whole.get(), block_length);
-  OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, whole_span, conditions));
-  std::memcpy(piece.data(), whole.get() + at, piece.size());
-  if (ticket) ticket->Land(whole_span);
+  OBJECTFS_RETURN_IF_ERROR(FetchBlock(tiers, store, key, object, block, whole, conditions));
+  if (whole.data() != piece.data()) std::memcpy(piece.data(), whole.data() + at, piece.size());
+  if (ticket) ticket->Land(whole);
   return Status::Ok();
 }
 
@@ -87,8 +85,8 @@ Result<size_t> ReadThroughTiers(const Tiers& tiers, ObjectStore& store, std::str
       continue;
     }
     if (piece.size() >= min_expand || piece.size() == block_length) {
-      OBJECTFS_RETURN_IF_ERROR(
-          FetchPiece(tiers, store, key, object, block, pos - block_start, piece, conditions));
+      OBJECTFS_RETURN_IF_ERROR(FetchPiece(tiers, store, key, object, block, block_length,
+                                          pos - block_start, piece, conditions));
     } else {
       OBJECTFS_ASSIGN_OR_RETURN(size_t n,
                                 ReadPart(store, key, {pos, piece.size()}, piece, conditions));
