@@ -6,7 +6,8 @@
 # tensor in name order by pread and by numpy.memmap, the same pread with
 # --prefetch-formats off (plain readahead), both reads with a memory budget a
 # quarter of the model, and, once, the pread through s3fs. Every row notes the
-# daemon's peak RSS (VmHWM). Then safe_open of half the tensors straight from S3: bytes fetched / asked.
+# daemon's peak RSS (VmHWM). Then safe_open of half the tensors straight from
+# S3: bytes fetched / asked.
 #
 #   bench/tensor_order.sh [--size 1G] [--tensors 256] [--runs 2] [--skip-s3fs]
 #
