@@ -225,13 +225,14 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   // Find or register the fetch behind every block of the read.
   Blocks fetches(last_block - first_block + 1);
   Blocks demand;
-  for (uint64_t b = first_block; b <= last_block;) {
-    // Blocks the reader has fully passed leave the cache.
+  // Blocks the reader has fully passed leave the cache.
+  auto passed = [&](uint64_t b) {
     const char shared = planned ? shared_done[b - first_block] : 0;
-    const bool passed =
-        shared != 0 ? shared == 1 : (sequential || planned) && (b + 1) * block_size_ <= end;
+    return shared != 0 ? shared == 1 : (sequential || planned) && (b + 1) * block_size_ <= end;
+  };
+  for (uint64_t b = first_block; b <= last_block;) {
     auto found = cache_.Lookup(object_id_, b,
-                               passed ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
+                               passed(b) ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
       Add(stats.cache_hits);
       Add(stats.cache_hit_bytes,
@@ -269,6 +270,18 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   for (auto& fetch : demand) target_->Run(*fetch);
   for (const auto& fetch : fetches) {
     if (Status status = fetch->Wait(); !status.ok()) return status;
+  }
+  // In a plan, the reader's own misses leave the cache once passed, like the
+  // plan's blocks: kept, they would push out the plan's next chunks.
+  if (planned) {
+    for (const auto& fetch : demand) {
+      const uint64_t from = fetch->offset() / block_size_;
+      const uint64_t to = std::min(
+          last_block + 1, (fetch->offset() + fetch->length() + block_size_ - 1) / block_size_);
+      for (uint64_t b = from; b < to; ++b) {
+        if (passed(b)) cache_.Forget(object_id_, b, 1, fetch.get());
+      }
+    }
   }
   return fetches;
 }

@@ -82,6 +82,7 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   // Where no kernel reads them at once those bytes wait in the cache for a
   // tensor read later: only where half the budget holds them all.
   constexpr uint64_t kLead = 2 << 20, kTrail = 512 << 10;
+  config.reader_overshoot = kLead + kTrail;
   if (header->tensors.size() * (kLead + kTrail) <= cache_.budget() / 2) {
     config.lead_bytes = kLead;
     config.trail_bytes = kTrail;

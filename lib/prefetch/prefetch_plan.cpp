@@ -8,22 +8,15 @@ namespace {
 // A tensor this many places after the last one of an order still follows it:
 // the kernel's readahead and parallel reads reach a mount a little out of order.
 constexpr size_t kFollowSlack = 4;
-// Switch orders when the other one explains this many more of the last tensor changes.
+// Switch orders when the other one explains this many more of the last moves.
 constexpr int kSwitchMargin = 3;
+constexpr size_t kMaxRuns = 8;
 
 }  // namespace
 
 bool PrefetchPlan::Track::Follows(size_t tensor) const {
-  const size_t at = position[tensor];
-  auto near = [&](size_t from) {
-    return from != SIZE_MAX && at > from && at <= from + kFollowSlack;
-  };
-  return near(anchor) || near(recent);
-}
-
-void PrefetchPlan::Track::MoveTo(size_t tensor, bool follows) {
-  if (follows) anchor = position[tensor];
-  recent = position[tensor];
+  const size_t p = position[tensor];
+  return at == SIZE_MAX ? p < kFollowSlack : p > at && p <= at + kFollowSlack;
 }
 
 PrefetchPlan::PrefetchPlan(safetensors::Header header, PlanConfig config)
@@ -64,6 +57,7 @@ void PrefetchPlan::BuildLocked(size_t from) {
   first_chunk_.assign(track.order.size(), SIZE_MAX);
   cursor_ = 0;
   first_unissued_ = 0;
+  skipped_from_ = 0;
   // Tensors next to each other in both the order and the bytes form one run,
   // cut into block-aligned chunks that never cross a multiple of `chunk`.
   size_t p = from;
@@ -131,21 +125,29 @@ size_t PrefetchPlan::TensorAt(uint64_t offset) const {
 
 void PrefetchPlan::Pump(const IssueFn& issue) {
   std::lock_guard lock(mu_);
-  // From the first chunk not fetched yet, even behind the reader: a read that
-  // seemed to jump ahead (readahead landing on a tensor a few names on) must
-  // not leave the tensors it jumped over to the reader's misses.
+  // From the first chunk not fetched yet of the tensors the reader's last
+  // move skipped: a read that seemed to jump ahead (readahead landing on a
+  // tensor a few names on) must not leave those to the reader's misses.
   while (first_unissued_ < chunks_.size() && chunks_[first_unissued_].issued) ++first_unissued_;
   uint64_t ahead = 0;
-  for (size_t i = std::min(cursor_, first_unissued_);
+  for (size_t i = std::min(cursor_, std::max(first_unissued_, skipped_from_));
        i < chunks_.size() && in_flight_ < config_.max_in_flight &&
        in_flight_bytes_ < config_.max_in_flight_bytes;
        ++i) {
     Chunk& chunk = chunks_[i];
+    if (chunk.issued) {
+      if (i >= cursor_) ahead += chunk.range.length;
+      continue;
+    }
+    const std::vector<ByteRange> pieces = UnreadLocked(chunk.range);
+    if (pieces.empty()) {  // read already: neither fetched nor ahead
+      chunk.issued = true;
+      continue;
+    }
     if (ahead > 0 && ahead + chunk.range.length > config_.window) break;
     ahead += chunk.range.length;
-    if (chunk.issued) continue;
     bool no_room = false;
-    for (const ByteRange& piece : UnreadLocked(chunk.range)) {
+    for (const ByteRange& piece : pieces) {
       const IssueResult result = issue(piece);
       in_flight_ += result.started;
       in_flight_bytes_ += result.bytes;
@@ -183,8 +185,52 @@ std::vector<ByteRange> PrefetchPlan::UnreadLocked(ByteRange chunk) const {
 void PrefetchPlan::OnRead(uint64_t offset, uint64_t length) {
   if (length == 0 || offset + length <= header_.data_offset || starts_.empty()) return;
   std::lock_guard lock(mu_);
-  // Record [offset, end), merged with the ranges it touches.
-  uint64_t begin = offset, end = offset + length;
+  const uint64_t end = offset + length;
+  RecordReadLocked(offset, end);
+  const uint64_t first_byte = std::max(offset, header_.data_offset);
+  const Touched touched{by_offset_.position[TensorAt(first_byte)],
+                        by_offset_.position[TensorAt(end - 1)], ReaderTensor(first_byte, end)};
+  if (Run* run = ContinuedRunLocked(offset, end)) {
+    OnContinueLocked(*run, end, touched);
+  } else {
+    OnJumpLocked(offset, end, touched);
+  }
+}
+
+size_t PrefetchPlan::ReaderTensor(uint64_t offset, uint64_t end) const {
+  // The kernel reads whole pages: a read() of a tensor starts in the page
+  // holding its first byte, an mmap fault's read-around half a window
+  // before the faulting page. The tensor starting in either page, else the
+  // one at the middle.
+  constexpr uint64_t kPage = 4096;
+  const uint64_t middle = offset + (end - offset) / 2 / kPage * kPage;
+  for (uint64_t page : {middle, offset}) {
+    const auto it = std::lower_bound(starts_.begin(), starts_.end(), page);
+    if (it != starts_.end() && *it < std::min(end, page + kPage)) {
+      return by_offset_.order[static_cast<size_t>(it - starts_.begin())];
+    }
+  }
+  return TensorAt(middle);
+}
+
+size_t PrefetchPlan::Follower(const Track& track, const Touched& touched) const {
+  // The touched tensor nearest after the track's place; a long read of tiny
+  // tensors is looked at in its first and last few.
+  constexpr size_t kLook = 32;
+  size_t best = SIZE_MAX;
+  for (size_t p = touched.first; p <= touched.last; ++p) {
+    if (p == touched.first + kLook && touched.last > p + kLook) p = touched.last - kLook;
+    const size_t tensor = by_offset_.order[p];
+    if (track.Follows(tensor) &&
+        (best == SIZE_MAX || track.position[tensor] < track.position[best])) {
+      best = tensor;
+    }
+  }
+  return best;
+}
+
+void PrefetchPlan::RecordReadLocked(uint64_t begin, uint64_t end) {
+  // [begin, end), merged with the ranges it touches.
   auto it = read_.upper_bound(begin);
   if (it != read_.begin() && std::prev(it)->second >= begin) --it;
   while (it != read_.end() && it->first <= end) {
@@ -193,48 +239,92 @@ void PrefetchPlan::OnRead(uint64_t offset, uint64_t length) {
     it = read_.erase(it);
   }
   read_.emplace(begin, end);
-  // Which tensor the reader is after: the kernel reads ahead of a read()
-  // past the tensor's end and around an mmap fault (half before it), so the
-  // tensors at the read's first, middle and last byte are the candidates; an
-  // order takes the first of them that follows it, else the last one.
-  const uint64_t first_byte = std::max(offset, header_.data_offset);
-  const size_t candidates[3] = {TensorAt(first_byte),
-                                TensorAt(first_byte + (offset + length - first_byte) / 2),
-                                TensorAt(offset + length - 1)};
-  auto pick = [&](const Track& track) {
-    for (size_t c : candidates) {
-      if (track.Follows(c)) return std::pair{c, true};
-    }
-    return std::pair{candidates[2], false};
-  };
-  const auto [name_tensor, by_name] = pick(by_name_);
-  const auto [offset_tensor, by_offset] = pick(by_offset_);
-  const size_t tensor = kind_ == Order::kName ? name_tensor : offset_tensor;
-  if (tensor == last_tensor_) return;
-  const bool first = last_tensor_ == SIZE_MAX;
-  last_tensor_ = tensor;
-  by_name_.MoveTo(name_tensor, by_name);
-  by_offset_.MoveTo(offset_tensor, by_offset);
-  if (!first) {
-    votes_[vote_at_++ % std::size(votes_)] = by_name == by_offset ? 0 : by_name ? 1 : -1;
-    int score = 0;  // > 0: the names explain more changes
-    for (int vote : votes_) score += vote;
-    const Order better = score >= kSwitchMargin    ? Order::kName
-                         : score <= -kSwitchMargin ? Order::kOffset
-                                                   : kind_;
-    if (better != kind_) {
-      kind_ = better;
-      std::fill(std::begin(votes_), std::end(votes_), 0);
-      last_tensor_ = kind_ == Order::kName ? name_tensor : offset_tensor;
-      BuildLocked(CurrentLocked().position[last_tensor_]);
-      return;
+}
+
+PrefetchPlan::Run* PrefetchPlan::ContinuedRunLocked(uint64_t offset, uint64_t end) {
+  ++clock_;
+  for (Run& run : runs_) {
+    // Touching it, on either side: a kernel sends a window's requests at
+    // once, and they arrive in any order. A gap is a jump, however small.
+    if (offset <= run.end && end >= run.begin) {
+      run.begin = std::min(run.begin, offset);
+      run.end = std::max(run.end, end);
+      run.used = clock_;
+      return &run;
     }
   }
-  // Move to the reader's tensor when it follows the plan's order (a read of
-  // another tensor, e.g. readahead past the end of this one, leaves it).
-  const bool follows = kind_ == Order::kName ? by_name : by_offset;
+  return nullptr;
+}
+
+void PrefetchPlan::OnJumpLocked(uint64_t offset, uint64_t end, const Touched& touched) {
+  const size_t by_name = Follower(by_name_, touched);
+  const size_t by_offset = Follower(by_offset_, touched);
+  Run fresh{offset, end, end, clock_, touched.last};
+  Run* run = nullptr;
+  if (runs_.size() < kMaxRuns) {
+    run = &runs_.emplace_back(fresh);
+  } else {
+    run = &*std::min_element(runs_.begin(), runs_.end(),
+                             [](const Run& a, const Run& b) { return a.used < b.used; });
+    *run = fresh;
+  }
+  // A jump that follows neither order still says where the reader is now:
+  // the name order goes on from there (the cursor waits for a read that
+  // follows it: a reader of a subset must not drag the plan along).
+  const size_t name_before = by_name_.at, offset_before = by_offset_.at;
+  MoveByNameLocked(by_name != SIZE_MAX ? by_name : touched.reader, *run);
+  by_offset_.at = run->last;
+  const bool named = by_name != SIZE_MAX, in_bytes = by_offset != SIZE_MAX;
+  if (VoteLocked(named == in_bytes ? 0 : named ? 1 : -1)) return;
+  if (kind_ == Order::kName && named) MoveCursorLocked(by_name, name_before);
+  if (kind_ == Order::kOffset && in_bytes) MoveCursorLocked(by_offset, offset_before);
+}
+
+void PrefetchPlan::OnContinueLocked(Run& run, uint64_t end, const Touched& touched) {
+  const size_t by_name = Follower(by_name_, touched);
+  const bool entered = touched.last > run.last;
+  const size_t name_before = by_name_.at, offset_before = by_offset_.at;
+  run.last = std::max(run.last, touched.last);
+  by_offset_.at = run.last;
+  // Up to `quiet_end` the reader's own readahead goes on past its tensor:
+  // no vote for the bytes. Beyond it, each tensor entered is one.
+  const bool quiet = end <= run.quiet_end;
+  if (by_name != SIZE_MAX) MoveByNameLocked(by_name, run);
+  if (entered && !quiet && VoteLocked(by_name != SIZE_MAX ? 0 : -1)) return;
+  if (kind_ == Order::kName && by_name != SIZE_MAX) MoveCursorLocked(by_name, name_before);
+  if (kind_ == Order::kOffset) {
+    MoveCursorLocked(by_offset_.order[touched.first], offset_before);
+  }
+}
+
+void PrefetchPlan::MoveByNameLocked(size_t tensor, Run& run) {
+  by_name_.at = by_name_.position[tensor];
+  run.quiet_end =
+      std::max(run.quiet_end, TensorRange(header_, tensor).end() + config_.reader_overshoot);
+}
+
+bool PrefetchPlan::VoteLocked(int vote) {
+  votes_[vote_at_++ % std::size(votes_)] = vote;
+  int score = 0;  // > 0: the names explain more moves
+  for (int v : votes_) score += v;
+  const Order better = score >= kSwitchMargin    ? Order::kName
+                       : score <= -kSwitchMargin ? Order::kOffset
+                                                 : kind_;
+  if (better == kind_) return false;
+  kind_ = better;
+  std::fill(std::begin(votes_), std::end(votes_), 0);
+  const size_t at = CurrentLocked().at;
+  BuildLocked(at == SIZE_MAX ? 0 : at);
+  return true;
+}
+
+void PrefetchPlan::MoveCursorLocked(size_t tensor, size_t before) {
   const size_t at = CurrentLocked().position[tensor];
-  if ((follows || first) && first_chunk_[at] != SIZE_MAX) cursor_ = first_chunk_[at];
+  if (first_chunk_[at] == SIZE_MAX) return;
+  // A move a few places on skips the tensors between: still wanted.
+  const size_t skipped = before != SIZE_MAX && before < at ? before + 1 : at;
+  skipped_from_ = first_chunk_[skipped] != SIZE_MAX ? first_chunk_[skipped] : first_chunk_[at];
+  cursor_ = first_chunk_[at];
 }
 
 void PrefetchPlan::OnFetchDone(uint64_t bytes) {

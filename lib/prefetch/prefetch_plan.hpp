@@ -33,6 +33,9 @@ struct PlanConfig {
   // reads past a tensor's end and before its start (its owner knows how much).
   uint64_t lead_bytes = 0;
   uint64_t trail_bytes = 0;
+  // How far past the tensor it went for a reader's own readahead may read
+  // (a mount's kernel): reads that far on say nothing about the order.
+  uint64_t reader_overshoot = 0;
 };
 
 // What the owner did with a chunk handed to it.
@@ -75,18 +78,49 @@ class PrefetchPlan {
     ByteRange range;
     bool issued = false;  // handed to the owner (or found present, or read directly)
   };
-  // Where a reader of one order is: the last position that followed the
-  // order (`anchor`) and the last position seen (`recent`).
+  // Where a reader of one order is: the position of the tensor it went to
+  // last (SIZE_MAX: before the first).
   struct Track {
     std::vector<size_t> order;     // tensor indexes in this order
     std::vector<size_t> position;  // tensor index -> position in `order`
-    size_t anchor = SIZE_MAX;
-    size_t recent = SIZE_MAX;
-    // Whether `tensor` comes a few places after anchor or recent.
+    size_t at = SIZE_MAX;
+    // Whether `tensor` comes a few places after `at`.
     bool Follows(size_t tensor) const;
-    // The reader is at `tensor` now (`follows`: as Follows said).
-    void MoveTo(size_t tensor, bool follows);
   };
+  // Reads that continue one another: a reader's own readahead (or a
+  // sequential reader). A read that continues none is a jump: the reader's
+  // choice of the next tensor.
+  struct Run {
+    uint64_t begin = 0;
+    uint64_t end = 0;
+    uint64_t quiet_end = 0;  // reads up to here are readahead past the reader's tensor
+    uint64_t used = 0;
+    size_t last = 0;  // offset-order position of the last tensor it reached
+  };
+  // The tensors a read touched: offset-order positions of the first and the
+  // last, and the one the reader most likely went for.
+  struct Touched {
+    size_t first;
+    size_t last;
+    size_t reader;
+  };
+
+  // The run that [offset, end) continues (extended to it), or nullptr.
+  Run* ContinuedRunLocked(uint64_t offset, uint64_t end);
+  void OnJumpLocked(uint64_t offset, uint64_t end, const Touched& touched);
+  void OnContinueLocked(Run& run, uint64_t end, const Touched& touched);
+  size_t ReaderTensor(uint64_t offset, uint64_t end) const;
+  // The touched tensor that follows `track`'s order (nearest first), or SIZE_MAX.
+  size_t Follower(const Track& track, const Touched& touched) const;
+  // The name order took the reader to `tensor`: readahead past it is quiet.
+  void MoveByNameLocked(size_t tensor, Run& run);
+  // Records one vote (+1 name, -1 bytes, 0 neither); true when it switched
+  // orders (and rebuilt the chunks from the reader's place in the new one).
+  bool VoteLocked(int vote);
+  // The plan follows the reader to `tensor` of the current order, from
+  // position `before` in it.
+  void MoveCursorLocked(size_t tensor, size_t before);
+  void RecordReadLocked(uint64_t begin, uint64_t end);
 
   // The chunks of the current order from position `from` on.
   void BuildLocked(size_t from);
@@ -111,11 +145,13 @@ class PrefetchPlan {
   std::vector<size_t> first_chunk_;  // position in the current order -> first chunk (or SIZE_MAX)
   size_t cursor_ = 0;                // first chunk of the reader's tensor
   size_t first_unissued_ = 0;        // chunks before it are all issued
+  size_t skipped_from_ = 0;          // first chunk of the tensors the last move skipped
   int in_flight_ = 0;
   uint64_t in_flight_bytes_ = 0;
   std::map<uint64_t, uint64_t> read_;  // bytes read so far: begin -> end, disjoint
-  size_t last_tensor_ = SIZE_MAX;
-  // The last tensor changes: which order each followed (+1 name, -1 bytes, 0 both or neither).
+  std::vector<Run> runs_;              // the most recently used few
+  uint64_t clock_ = 0;
+  // The last moves of the reader: which order each followed (+1 name, -1 bytes, 0 both or neither).
   int votes_[8] = {};
   size_t vote_at_ = 0;
 };

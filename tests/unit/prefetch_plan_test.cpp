@@ -327,6 +327,63 @@ TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetc
   for (size_t i = 1; i < issued.size(); ++i) CHECK(issued[i].offset == issued[i - 1].end());
 }
 
+TEST_CASE("plan: a name-order reader stays in name order through the kernel's readahead",
+          "[prefetch]") {
+  // A mount's kernel reads on past each tensor into the next ones of the
+  // file, and those reads follow the byte order: they must not turn the plan.
+  const uint64_t tensor = 64 * kKiB + 17;
+  const Model model = MakeModel(256, tensor);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 256 * kKiB;
+  config.window = 1 * kMiB;
+  config.reader_overshoot = 3 * tensor;
+  PrefetchPlan plan(model.header, config);
+  int left_name_order = 0;
+  for (size_t index : NameOrder(model.header)) {
+    const ByteRange r = TensorRange(model.header, index);
+    const uint64_t page_start = r.offset / 4096 * 4096;
+    plan.OnRead(page_start, r.end() - page_start);
+    plan.OnRead(r.end(), std::min<uint64_t>(5 * tensor / 2, config.object_size - r.end()));
+    if (plan.order() != Order::kName) ++left_name_order;
+  }
+  CHECK(left_name_order == 0);
+}
+
+TEST_CASE("plan: a reader that jumps elsewhere in name order is followed from there",
+          "[prefetch]") {
+  const Model model = MakeModel(64, 100 * kKiB);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 256 * kKiB;
+  config.window = 512 * kKiB;
+  config.max_in_flight = 100;
+  PrefetchPlan plan(model.header, config);
+  std::vector<ByteRange> issued;
+  auto issue = [&](ByteRange chunk) {
+    issued.push_back(chunk);
+    return IssueResult{.started = 1, .bytes = chunk.length};
+  };
+  plan.Pump(issue);
+  // The reader starts at the 30th name and goes on in name order.
+  const auto names = NameOrder(model.header);
+  for (size_t i = 30; i < 33; ++i) {
+    const ByteRange r = TensorRange(model.header, names[i]);
+    plan.OnRead(r.offset, r.length);
+  }
+  issued.clear();
+  plan.Pump(issue);
+  REQUIRE_FALSE(issued.empty());
+  CHECK(plan.order() == Order::kName);
+  // The next chunks hold the tensors after the 32nd name.
+  const size_t holder = TensorOf(model.header, issued[0].offset + issued[0].length / 2);
+  const auto at = std::find(names.begin(), names.end(), holder) - names.begin();
+  CHECK(at >= 32);
+  CHECK(at <= 36);
+}
+
 TEST_CASE("prefetch: name-order reads are exact and mostly served by the plan", "[prefetch]") {
   // 48 tensors of 200 KiB + 13 bytes (9.4 MiB) through a 4 MiB budget: the
   // plan can only run ahead of the reader.
@@ -379,6 +436,46 @@ TEST_CASE("prefetch: name-order reads are exact and mostly served by the plan", 
   CHECK(stats.prefetch_bytes >= model.bytes.size() * 8 / 10);
   CHECK(e.store->BytesRead() <= model.bytes.size() * 12 / 10);
   CHECK(stats.cache_hits > 4 * stats.cache_misses);
+}
+
+TEST_CASE("prefetch: a mount's name-order reads in a tight budget fetch the file about once",
+          "[prefetch]") {
+  // As through a mount: a page cache of 4 KiB pages, and every read of a
+  // tensor asks for 2.5 tensors more (the kernel's readahead), in requests of
+  // at most 32 pages, skipping the pages it holds already.
+  const uint64_t tensor = 200 * kKiB + 13;
+  const Model model = MakeModel(48, tensor);
+  Engine e(SmallReads(4 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+  constexpr uint64_t kPage = 4096;
+  std::vector<char> cached((model.bytes.size() + kPage - 1) / kPage, 0);
+  auto kernel_read = [&](uint64_t offset, uint64_t length) {
+    uint64_t page = offset / kPage;
+    const uint64_t end_page =
+        std::min<uint64_t>(cached.size(), (offset + length + kPage - 1) / kPage);
+    while (page < end_page) {
+      if (cached[page]) {
+        ++page;
+        continue;
+      }
+      uint64_t last = page;
+      while (last < end_page && !cached[last] && last - page < 32) cached[last++] = 1;
+      const uint64_t from = page * kPage;
+      const uint64_t to = std::min<uint64_t>(model.bytes.size(), last * kPage);
+      ReadPieces(*file, from, to - from, to - from, model.bytes);
+      page = last;
+    }
+  };
+  kernel_read(0, 64 * kKiB);
+  for (size_t index : NameOrder(model.header)) {
+    const ByteRange r = TensorRange(model.header, index);
+    kernel_read(r.offset, r.length + 5 * tensor / 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.memory_peak <= 4 * kMiB);
+  CHECK(e.store->BytesRead() <= model.bytes.size() * 11 / 10);
 }
 
 TEST_CASE("prefetch: with room for the whole file, byte-order reads are served too", "[prefetch]") {
