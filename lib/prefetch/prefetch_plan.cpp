@@ -244,9 +244,9 @@ void PrefetchPlan::RecordReadLocked(uint64_t begin, uint64_t end) {
 PrefetchPlan::Run* PrefetchPlan::ContinuedRunLocked(uint64_t offset, uint64_t end) {
   ++clock_;
   for (Run& run : runs_) {
-    // Touching it, on either side: a kernel sends a window's requests at
-    // once, and they arrive in any order. A gap is a jump, however small.
-    if (offset <= run.end && end >= run.begin) {
+    // Touching it on either side, or landing in its quiet zone: a kernel
+    // sends a window's requests at once, and they arrive in any order.
+    if (offset <= std::max(run.end, run.quiet_end) && end >= run.begin) {
       run.begin = std::min(run.begin, offset);
       run.end = std::max(run.end, end);
       run.used = clock_;

@@ -351,6 +351,37 @@ TEST_CASE("plan: a name-order reader stays in name order through the kernel's re
   CHECK(left_name_order == 0);
 }
 
+TEST_CASE("plan: a name-order reader through mmap stays in name order", "[prefetch]") {
+  // Each fault's read-around starts half a window before the tensor, and the
+  // kernel's readahead requests after it reach the plan in any order: here
+  // the last one first, past a gap the others fill.
+  const uint64_t tensor = 3 * kMiB + 17;
+  const Model model = MakeModel(64, tensor);
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 1 * kMiB;
+  config.window = 8 * kMiB;
+  config.reader_overshoot = 5 * kMiB / 2;
+  PrefetchPlan plan(model.header, config);
+  int left_name_order = 0;
+  for (size_t index : NameOrder(model.header)) {
+    const ByteRange r = TensorRange(model.header, index);
+    const uint64_t around = (r.offset / 4096 * 4096) - std::min<uint64_t>(r.offset, 512 * kKiB);
+    const uint64_t reach = std::min<uint64_t>(config.object_size, r.end() + 1 * kMiB);
+    auto read = [&](uint64_t at) {
+      if (at < reach) plan.OnRead(at, std::min(1 * kMiB, reach - at));
+    };
+    read(around);
+    read(around + 3 * kMiB);
+    read(around + 1 * kMiB);
+    read(around + 2 * kMiB);
+    for (uint64_t at = around + 4 * kMiB; at < reach; at += 1 * kMiB) read(at);
+    if (plan.order() != Order::kName) ++left_name_order;
+  }
+  CHECK(left_name_order == 0);
+}
+
 TEST_CASE("plan: a reader that jumps elsewhere in name order is followed from there",
           "[prefetch]") {
   const Model model = MakeModel(64, 100 * kKiB);
