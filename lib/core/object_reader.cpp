@@ -65,8 +65,9 @@ ObjectReader::ObjectReader(std::shared_ptr<ClientCore> core, std::shared_ptr<Obj
       max_window_(std::max<uint64_t>(
           block_size_,
           std::min({core_->options().read.max_readahead, cache_.budget() / 2,
-                    part_size_ * std::max(1, core_->options().read.max_parallel_requests)}))) {
-  if (PlanWanted(core_->options().read, target_->key)) plan_state_.store(kArmed);
+                    part_size_ * std::max(1, core_->options().read.max_parallel_requests)}))),
+      plan_format_(PlanFormatOf(core_->options().read, target_->key)) {
+  if (plan_format_ != PlanFormat::kNone) plan_state_.store(kArmed);
 }
 
 bool ObjectReader::TrackStream(uint64_t offset, uint64_t length, uint64_t* ra_from,
@@ -172,8 +173,10 @@ Result<size_t> ObjectReader::ReadDirect(uint64_t offset, std::span<std::byte> ou
 }
 
 Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t offset,
-                                                                       uint64_t length) {
+                                                                       uint64_t length,
+                                                                       bool* streamed) {
   using Blocks = std::vector<std::shared_ptr<Fetch>>;
+  *streamed = false;
   const auto plan = Plan();
   if (length >= direct_threshold_) {
     // A large read goes straight to the store, unless a plan has fetched (or
@@ -193,6 +196,7 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   const uint64_t end = offset + length;
   uint64_t ra_from = 0, ra_to = 0;
   const bool sequential = TrackStream(offset, length, &ra_from, &ra_to);
+  *streamed = sequential;
   // In a planned data region the plan is the readahead: reads go through the
   // cache, where its chunks arrive, and blocks read leave it.
   const bool planned = plan && plan->Covers(offset);
@@ -256,7 +260,8 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   // A header read of a format file leaves the readahead to the plan, or to
   // the caller that turned the plan off because it reads exactly.
   const int state = plan_state_.load(std::memory_order_relaxed);
-  const bool header_read = offset == 0 && (state == kArmed || state == kDisabled);
+  const bool header_read = offset == 0 && plan_format_ == PlanFormat::kSafetensors &&
+                           (state == kArmed || state == kDisabled);
   if (sequential && ra_to > ra_from && !planned && !header_read) {
     const uint64_t reached = IssueSpeculative(ra_from, ra_to);
     if (reached < ra_to) {
@@ -306,38 +311,43 @@ std::vector<ObjectReader::Slice> ObjectReader::SlicesOf(
 
 Result<size_t> ObjectReader::Read(uint64_t offset, std::span<std::byte> out) {
   if (offset == 0) MaybeWarmShards();
-  OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, out.size()));
-  if (blocks.empty()) return ReadDirect(offset, out);
-  std::byte* next = out.data();
-  for (const Slice& slice : SlicesOf(offset, out.size(), blocks)) {
-    next = std::copy(slice.bytes.begin(), slice.bytes.end(), next);
+  bool streamed = false;
+  OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, out.size(), &streamed));
+  size_t n = out.size();
+  if (blocks.empty()) {
+    OBJECTFS_ASSIGN_OR_RETURN(n, ReadDirect(offset, out));
+  } else {
+    std::byte* next = out.data();
+    for (const Slice& slice : SlicesOf(offset, out.size(), blocks)) {
+      next = std::copy(slice.bytes.begin(), slice.bytes.end(), next);
+    }
   }
-  // Only a cached read at 0 (a header read) starts a plan: a direct read of
-  // the whole object needs none.
-  if (offset == 0 && plan_state_.load(std::memory_order_relaxed) == kArmed) MaybeStartPlan(out);
-  return out.size();
+  if (StartsPlan(offset, n, blocks.empty(), streamed)) MaybeStartPlan(offset, out.first(n));
+  return n;
 }
 
 Result<PinnedBytes> ObjectReader::ReadPinned(uint64_t offset, uint64_t length) {
   if (offset == 0) MaybeWarmShards();
-  OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, length));
+  bool streamed = false;
+  OBJECTFS_ASSIGN_OR_RETURN(auto blocks, CachedBlocks(offset, length, &streamed));
   PinnedBytes pinned;
   if (blocks.empty()) {
     std::shared_ptr<std::byte[]> buffer(new std::byte[length]);
     OBJECTFS_ASSIGN_OR_RETURN(size_t n, ReadDirect(offset, std::span(buffer.get(), length)));
     pinned.slices_.emplace_back(buffer.get(), n);
     pinned.owners_.push_back(std::move(buffer));
+    if (StartsPlan(offset, n, true, streamed)) MaybeStartPlan(offset, pinned.slices_[0]);
     return pinned;
   }
   for (const Slice& slice : SlicesOf(offset, length, blocks)) {
     pinned.slices_.push_back(slice.bytes);
     pinned.owners_.push_back(std::move(blocks[slice.block]));
   }
-  if (offset == 0 && plan_state_.load(std::memory_order_relaxed) == kArmed) {
-    std::vector<std::byte> first;
-    first.reserve(length);
-    for (const auto& slice : pinned.slices_) first.insert(first.end(), slice.begin(), slice.end());
-    MaybeStartPlan(first);
+  if (StartsPlan(offset, length, false, streamed)) {
+    std::vector<std::byte> bytes;
+    bytes.reserve(length);
+    for (const auto& slice : pinned.slices_) bytes.insert(bytes.end(), slice.begin(), slice.end());
+    MaybeStartPlan(offset, bytes);
   }
   return pinned;
 }

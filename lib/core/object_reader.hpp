@@ -24,9 +24,11 @@ namespace objectfs::internal {
 
 class ClientCore;
 
-// Whether a file of `key` gets the format-aware prefetch (prefetch_formats=auto
-// and a format the planner knows: .safetensors).
-bool PlanWanted(const ReadOptions& options, std::string_view key);
+// The format-aware prefetch a file of `key` gets (prefetch_formats=auto and a
+// format the planner knows): a .safetensors header, or a torch.save zip
+// (.pt, .pth, .bin, .ckpt) whose central directory is read at its end.
+enum class PlanFormat { kNone, kSafetensors, kTorchZip };
+PlanFormat PlanFormatOf(const ReadOptions& options, std::string_view key);
 
 class ObjectReader {
  public:
@@ -69,7 +71,9 @@ class ObjectReader {
 
   // The done fetches holding [offset, offset + length), one per block, or
   // none when the read should go straight to the store (ReadDirect).
-  Result<std::vector<std::shared_ptr<Fetch>>> CachedBlocks(uint64_t offset, uint64_t length);
+  // `streamed`: whether the read continued a sequential stream.
+  Result<std::vector<std::shared_ptr<Fetch>>> CachedBlocks(uint64_t offset, uint64_t length,
+                                                           bool* streamed);
   Result<size_t> ReadDirect(uint64_t offset, std::span<std::byte> out);
   // The bytes of [offset, offset + length) in `blocks` (from CachedBlocks), in
   // order: one slice per run of neighbouring blocks in the same fetch.
@@ -115,9 +119,17 @@ class ObjectReader {
   // The plan, or null; an armed reader adopts the plan another File of the
   // same version started (PlanRegistry). Thread-safe.
   std::shared_ptr<prefetch::PrefetchPlan> Plan();
-  // After a read at offset 0: `first` holds its bytes. Never fails: a header
-  // that does not parse just means no plan.
-  void MaybeStartPlan(std::span<const std::byte> first);
+  // Whether a read of [offset, offset + length) starts the plan: a safetensors
+  // header read at 0 through the cache (a direct read of the whole object
+  // needs none), or a read of a checkpoint zip's last bytes that is not the
+  // end of a sequential stream (a cat needs none).
+  bool StartsPlan(uint64_t offset, uint64_t length, bool direct, bool streamed) const;
+  // After such a read of `bytes` at `offset`. Never fails: a header or
+  // directory that does not parse just means no plan.
+  void MaybeStartPlan(uint64_t offset, std::span<const std::byte> bytes);
+  Result<safetensors::Header> ReadSafetensorsHeader(std::span<const std::byte> first);
+  Result<safetensors::Header> ReadTorchZipHeader(std::span<const std::byte> tail);
+  void StartPlan(safetensors::Header header);
   // After a read at offset 0 of a shard index: starts the header reads of its
   // shards, once per Client (shard_warm.hpp).
   void MaybeWarmShards();
@@ -144,6 +156,7 @@ class ObjectReader {
   const uint64_t direct_threshold_;
   const uint64_t max_window_;
 
+  const PlanFormat plan_format_;
   std::atomic<int> plan_state_{kNoPlan};
   std::shared_ptr<prefetch::PrefetchPlan> plan_;  // set once, before plan_state_ = kPlanned
 

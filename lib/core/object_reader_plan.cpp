@@ -10,11 +10,15 @@
 #include "core/shard_warm.hpp"
 #include "objectfs/safetensors.hpp"
 #include "prefetch/shard_index.hpp"
+#include "prefetch/torch_zip.hpp"
 
 namespace objectfs::internal {
 
-bool PlanWanted(const ReadOptions& options, std::string_view key) {
-  return options.prefetch_formats == "auto" && key.ends_with(".safetensors");
+PlanFormat PlanFormatOf(const ReadOptions& options, std::string_view key) {
+  if (options.prefetch_formats != "auto") return PlanFormat::kNone;
+  if (key.ends_with(".safetensors")) return PlanFormat::kSafetensors;
+  if (prefetch::IsTorchCheckpointName(key)) return PlanFormat::kTorchZip;
+  return PlanFormat::kNone;
 }
 
 void ObjectReader::MaybeWarmShards() {
@@ -48,29 +52,67 @@ void ObjectReader::DisablePlan() {
   }
 }
 
-void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
+bool ObjectReader::StartsPlan(uint64_t offset, uint64_t length, bool direct, bool streamed) const {
+  if (plan_state_.load(std::memory_order_relaxed) != kArmed) return false;
+  switch (plan_format_) {
+    case PlanFormat::kSafetensors:
+      return offset == 0 && !direct;
+    case PlanFormat::kTorchZip:
+      return offset + length == info_.size && !streamed;
+    case PlanFormat::kNone:
+      break;
+  }
+  return false;
+}
+
+void ObjectReader::MaybeStartPlan(uint64_t offset, std::span<const std::byte> bytes) {
+  const bool header_read = offset == 0 && plan_format_ == PlanFormat::kSafetensors;
   int armed = kArmed;
   if (!plan_state_.compare_exchange_strong(armed, kStarting)) return;
-  // Only the bytes at hand, and at most one more read for a long header.
-  auto length = safetensors::ParseHeaderLength(first, info_.size);
-  std::vector<std::byte> more;
-  if (length.ok() && 8 + *length > first.size()) {
-    more.resize(static_cast<size_t>(8 + *length));
-    std::memcpy(more.data(), first.data(), first.size());
-    auto n = Read(first.size(), std::span(more).subspan(first.size()));
-    if (!n.ok() || *n != more.size() - first.size()) length = n.status();
-    first = more;
-  }
   Result<safetensors::Header> header =
-      length.ok() ? safetensors::ParseHeader(
-                        std::string_view(reinterpret_cast<const char*>(first.data()) + 8,
-                                         static_cast<size_t>(*length)),
-                        info_.size)
-                  : Result<safetensors::Header>(length.status());
+      header_read ? ReadSafetensorsHeader(bytes) : ReadTorchZipHeader(bytes);
   if (!header.ok() || header->tensors.empty()) {
     plan_state_.store(kNoPlan, std::memory_order_release);
     return;
   }
+  StartPlan(std::move(*header));
+}
+
+Result<safetensors::Header> ObjectReader::ReadSafetensorsHeader(std::span<const std::byte> first) {
+  // Only the bytes at hand, and at most one more read for a long header.
+  OBJECTFS_ASSIGN_OR_RETURN(const uint64_t length,
+                            safetensors::ParseHeaderLength(first, info_.size));
+  std::vector<std::byte> more;
+  if (8 + length > first.size()) {
+    more.resize(static_cast<size_t>(8 + length));
+    std::memcpy(more.data(), first.data(), first.size());
+    OBJECTFS_ASSIGN_OR_RETURN(const size_t n,
+                              Read(first.size(), std::span(more).subspan(first.size())));
+    if (n != more.size() - first.size()) return DataLoss("short header read");
+    first = more;
+  }
+  return safetensors::ParseHeader(
+      std::string_view(reinterpret_cast<const char*>(first.data()) + 8, length), info_.size);
+}
+
+Result<safetensors::Header> ObjectReader::ReadTorchZipHeader(std::span<const std::byte> tail) {
+  // torch.load reads the central directory first: at most one more read for
+  // the part of it not at hand (a directory is ~100 bytes per record).
+  constexpr uint64_t kMaxDirectory = 256 << 20;
+  OBJECTFS_ASSIGN_OR_RETURN(const auto where, prefetch::FindZipDirectory(tail, info_.size));
+  if (where.size > kMaxDirectory) return InvalidArgument("a central directory over 256 MiB");
+  const uint64_t tail_offset = info_.size - tail.size();
+  if (where.offset >= tail_offset) {
+    return prefetch::TorchZipHeader(tail.subspan(where.offset - tail_offset, where.size), where,
+                                    info_.size);
+  }
+  std::vector<std::byte> directory(where.size);
+  OBJECTFS_ASSIGN_OR_RETURN(const size_t n, Read(where.offset, directory));
+  if (n != directory.size()) return DataLoss("short central directory read");
+  return prefetch::TorchZipHeader(directory, where, info_.size);
+}
+
+void ObjectReader::StartPlan(safetensors::Header header) {
   prefetch::PlanConfig config;
   config.object_size = info_.size;
   config.block_size = block_size_;
@@ -83,7 +125,7 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   // tensor read later: only where half the budget holds them all.
   constexpr uint64_t kLead = 2 << 20, kTrail = 512 << 10;
   config.reader_overshoot = kLead + kTrail;
-  if (header->tensors.size() * (kLead + kTrail) <= cache_.budget() / 2) {
+  if (header.tensors.size() * (kLead + kTrail) <= cache_.budget() / 2) {
     config.lead_bytes = kLead;
     config.trail_bytes = kTrail;
   }
@@ -92,7 +134,7 @@ void ObjectReader::MaybeStartPlan(std::span<const std::byte> first) {
   config.max_in_flight = 4 * std::max(1, core_->options().read.max_parallel_requests);
   config.max_in_flight_bytes =
       part_size_ * static_cast<uint64_t>(std::max(1, core_->options().read.max_parallel_requests));
-  auto made = std::make_shared<prefetch::PrefetchPlan>(std::move(*header), config);
+  auto made = std::make_shared<prefetch::PrefetchPlan>(std::move(header), config);
   plan_ = core_->plans().Add(object_id_, made);
   plan_state_.store(kPlanned, std::memory_order_release);
   if (plan_ == made) Add(core_->stats().prefetch_plans);

@@ -61,7 +61,9 @@ class PrefetchPlan {
   void OnFetchDone(uint64_t bytes);
 
   // Whether [offset, ...) is in the data region (the plan's business).
-  bool Covers(uint64_t offset) const { return offset >= header_.data_offset; }
+  bool Covers(uint64_t offset) const {
+    return offset >= header_.data_offset && offset - header_.data_offset < header_.data_size;
+  }
   // A block holding the end of one tensor and the start of another: the
   // reader comes back for it with the other tensor, so it stays cached until
   // a read of each tensor in it has touched it.

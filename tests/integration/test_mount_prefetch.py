@@ -116,3 +116,42 @@ def test_prefetch_formats_off_is_plain_readahead(mounter, model, tmp_path):
     proc.wait(timeout=10)
     stats = stats_of(tmp_path / "mount0.log")
     assert stats["prefetch_plans"] == 0 and stats["prefetch_bytes"] == 0, stats
+
+
+TORCH_LOAD = """
+import sys, torch
+state = torch.load(sys.argv[1])
+torch.save(state, sys.argv[2])  # written back locally, compared by the test
+"""
+
+
+def test_torch_load_of_a_checkpoint_follows_its_records(mounter, rgw, tmp_path):
+    # torch.save writes records data/0, data/1, data/10, ... and torch.load reads
+    # them 0, 1, 2, ...: the checkpoint's zip directory gives the plan that order.
+    torch = pytest.importorskip("torch")
+    gen = torch.Generator().manual_seed(5)
+    state = {f"layers.{i}.weight": torch.rand(500_000 + 977 * i, generator=gen) for i in range(24)}
+    src = tmp_path / "model.pt"
+    torch.save(state, src)
+    key = f"prefetch-{os.getpid()}/model.pt"
+    put(rgw, key, src)
+    try:
+        size = src.stat().st_size
+        # A budget a third of the file: the plan can only run ahead of torch.load.
+        mnt, proc = mounter("--stats", "--part-size", "1M", "--memory-limit", str(size // 3))
+        out = tmp_path / "loaded.pt"
+        run = subprocess.run(["/usr/bin/python3", "-c", TORCH_LOAD, str(mnt / key), str(out)],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        unmount(mnt)
+        proc.wait(timeout=10)
+        loaded = torch.load(out)
+        assert loaded.keys() == state.keys()
+        for name, tensor in state.items():
+            assert torch.equal(loaded[name], tensor), name
+        stats = stats_of(tmp_path / "mount0.log")
+        assert stats["prefetch_plans"] == 1, stats
+        assert stats["prefetch_bytes"] >= 0.7 * size, stats
+        assert stats["bytes_downloaded"] <= 1.2 * size, stats
+    finally:
+        delete(rgw, key)

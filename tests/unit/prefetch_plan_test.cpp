@@ -16,6 +16,7 @@
 #include "prefetch/tensor_ranges.hpp"
 #include "unit/memory_store.hpp"
 #include "unit/safetensors_model.hpp"
+#include "unit/torch_zip_model.hpp"
 
 using namespace objectfs;
 using namespace objectfs::internal::prefetch;
@@ -507,6 +508,44 @@ TEST_CASE("prefetch: a mount's name-order reads in a tight budget fetch the file
   const auto stats = e.core->stats().Snapshot();
   CHECK(stats.memory_peak <= 4 * kMiB);
   CHECK(e.store->BytesRead() <= model.bytes.size() * 11 / 10);
+}
+
+TEST_CASE("prefetch: torch.load's reads of a checkpoint zip follow its records' numbers",
+          "[prefetch]") {
+  // torch.save writes records "0", "1", "10", "11", ... and torch.load reads
+  // them 0, 1, 2, ...: through a budget a third of the file, only a plan in
+  // that order keeps the fetches to about the file once.
+  const uint64_t record = 1 * kMiB + 13;
+  const auto ck = testing::MakeCheckpoint(48, record);
+  ReadOptions read = SmallReads(16 * kMiB);
+  const bool formats = GENERATE(true, false);
+  if (!formats) read.prefetch_formats = "off";
+  Engine e(read);
+  e.key = "ckpt/model.pt";
+  e.store->Put(e.key, ck.bytes);
+  auto file = e.Open();
+  // As torch.load: the end of the file, the central directory, then each
+  // record (its local header, then its data) in key order.
+  ReadPieces(*file, ck.bytes.size() - 4096, 4096, 4096, ck.bytes);
+  const uint64_t directory = ck.bytes.find("PK\x01\x02");
+  ReadPieces(*file, directory, ck.bytes.size() - directory, 64 * kKiB, ck.bytes);
+  for (uint64_t offset : ck.record_offset) {
+    ReadPieces(*file, offset, 30 + 16, 30 + 16, ck.bytes);
+    ReadPieces(*file, offset + 46, record, 128 * kKiB, ck.bytes);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.memory_peak <= 16 * kMiB);
+  if (formats) {
+    CHECK(stats.prefetch_plans == 1);
+    // The blocks at each record's two ends are shared with the records next
+    // to it in the file, read at other times: under a tight budget some are
+    // fetched twice (two 64 KiB blocks of each 1 MiB record at most).
+    CHECK(e.store->BytesRead() <= ck.bytes.size() * 115 / 100);
+    CHECK(stats.cache_hits > 4 * stats.cache_misses);
+  } else {
+    CHECK(stats.prefetch_plans == 0);
+  }
 }
 
 TEST_CASE("prefetch: with room for the whole file, byte-order reads are served too", "[prefetch]") {
