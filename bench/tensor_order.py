@@ -12,6 +12,12 @@ read it. One JSON line per run on stdout.
   bench/tensor_order.py read /mnt/x/model.safetensors --via pread
   bench/tensor_order.py read /mnt/x/model.safetensors --via memmap
 
+  # a torch.save checkpoint of the same shape (its zip records lie in the
+  # byte order of their keys, "0", "1", "10", ...; torch.load reads them in
+  # numeric order), and one torch.load of it into fresh tensors
+  bench/tensor_order.py generate-torch /dev/shm/model.pt --size 1G --tensors 256
+  bench/tensor_order.py read /mnt/x/model.pt --via torch
+
   # safe_open of half the tensors (every other name) straight from S3: bytes
   # fetched (Client.stats() bytes_downloaded) against bytes asked for
   PYTHONPATH=build/python bench/tensor_order.py safe-open s3://bench/model.safetensors
@@ -38,13 +44,17 @@ def parse_size(text):
     return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
 
 
+def tensor_sizes(rng, total, count):
+    weights = rng.lognormal(mean=0.0, sigma=1.0, size=count)
+    weights /= weights.sum()
+    return [max(4, int(total * w)) // 4 * 4 for w in weights]
+
+
 def generate(path, total, count, seed):
     import numpy
 
     rng = numpy.random.default_rng(seed)
-    weights = rng.lognormal(mean=0.0, sigma=1.0, size=count)
-    weights /= weights.sum()
-    sizes = [max(4, int(total * w)) // 4 * 4 for w in weights]
+    sizes = tensor_sizes(rng, total, count)
     names = [f"model.layers.{i:03d}.weight" for i in range(count)]
     order = rng.permutation(count)  # the offset slot of each name
     header, offset = {"__metadata__": {"format": "pt", "generator": "bench/tensor_order.py"}}, 0
@@ -63,6 +73,38 @@ def generate(path, total, count, seed):
             f.write(rng.integers(0, 256, size=chunk, dtype=numpy.uint8).tobytes())
             left -= chunk
     print(json.dumps({"generated": path, "tensors": count, "bytes": os.path.getsize(path)}))
+
+
+def generate_torch(path, total, count, seed):
+    import numpy
+    import torch
+
+    rng = numpy.random.default_rng(seed)
+    state = {f"model.layers.{i:03d}.weight":
+             torch.from_numpy(rng.integers(0, 256, size=size, dtype=numpy.uint8))
+             for i, size in enumerate(tensor_sizes(rng, total, count))}
+    torch.save(state, path)
+    print(json.dumps({"generated": path, "tensors": count, "bytes": os.path.getsize(path)}))
+
+
+def read_torch(path, want_hash):
+    import numpy
+    import torch
+
+    # torch.load fills fresh tensors. Touching as much memory just before, and
+    # freeing it, makes that fill run at the VM's "recently freed" speed for
+    # every row alike instead of whatever the host left (see docs/benchmarks.md).
+    numpy.ones(os.path.getsize(path) * 5 // 4, dtype=numpy.uint8)
+    start = time.perf_counter()
+    state = torch.load(path, map_location="cpu")
+    seconds = time.perf_counter() - start
+    total = sum(t.numel() * t.element_size() for t in state.values())
+    out = {"via": "torch", "tensors": len(state), "bytes": total, "seconds": round(seconds, 3),
+           "gb_per_s": round(total / seconds / 1e9, 3)}
+    if want_hash:
+        digests = [hashlib.sha256(state[name].numpy().tobytes()).digest() for name in sorted(state)]
+        out["sha256"] = hashlib.sha256(b"".join(digests)).hexdigest()
+    return out
 
 
 def read_header(f):
@@ -137,14 +179,23 @@ def main():
     g.add_argument("--seed", type=int, default=19)
     r = sub.add_parser("read")
     r.add_argument("path")
-    r.add_argument("--via", choices=["pread", "memmap"], default="pread")
+    r.add_argument("--via", choices=["pread", "memmap", "torch"], default="pread")
     r.add_argument("--hash", action="store_true")
+    gt = sub.add_parser("generate-torch")
+    gt.add_argument("path")
+    gt.add_argument("--size", default="1G")
+    gt.add_argument("--tensors", type=int, default=256)
+    gt.add_argument("--seed", type=int, default=19)
     s = sub.add_parser("safe-open")
     s.add_argument("uri")
     s.add_argument("--no-sign-request", action="store_true")
     args = parser.parse_args()
     if args.cmd == "generate":
         generate(args.path, parse_size(args.size), args.tensors, args.seed)
+    elif args.cmd == "generate-torch":
+        generate_torch(args.path, parse_size(args.size), args.tensors, args.seed)
+    elif args.cmd == "read" and args.via == "torch":
+        print(json.dumps(read_torch(args.path, args.hash)))
     elif args.cmd == "read":
         print(json.dumps(read(args.path, args.via, args.hash)))
     else:

@@ -6,10 +6,13 @@
 # tensor in name order by pread and by numpy.memmap, the same pread with
 # --prefetch-formats off (plain readahead), both reads with a memory budget a
 # quarter of the model, and, once, the pread through s3fs. Every row notes the
-# daemon's peak RSS (VmHWM). Then safe_open of half the tensors straight from
-# S3: bytes fetched / asked.
+# daemon's peak RSS (VmHWM). Then torch.load of a torch.save checkpoint of the
+# same shape (its records' byte order is not its read order) through a fresh
+# mount, with the format prefetch and without, against torch.load of the file
+# in tmpfs (both fill fresh tensors). Then safe_open of half the tensors
+# straight from S3: bytes fetched / asked.
 #
-#   bench/tensor_order.sh [--size 1G] [--tensors 256] [--runs 2] [--skip-s3fs]
+#   bench/tensor_order.sh [--size 1G] [--tensors 256] [--runs 2] [--skip-s3fs] [--skip-torch]
 #
 # Prints one row per measurement (seconds, GB/s, ratio to the same round's
 # cat) and saves them to bench/results/tensor_order.md. Needs root (FUSE,
@@ -19,14 +22,15 @@ set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PY=/usr/bin/python3
-SIZE=1G TENSORS=256 RUNS=2 SKIP_S3FS=0
+SIZE=1G TENSORS=256 RUNS=2 SKIP_S3FS=0 SKIP_TORCH=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --size) SIZE=${2:?}; shift ;;
         --tensors) TENSORS=${2:?}; shift ;;
         --runs) RUNS=${2:?}; shift ;;
         --skip-s3fs) SKIP_S3FS=1 ;;
-        -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --skip-torch) SKIP_TORCH=1 ;;
+        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "tensor_order.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -34,16 +38,19 @@ done
 [[ $(id -u) -eq 0 ]] || exec sudo -E "$0" "$@"
 [[ -x $REPO/build/objectfs ]] || { echo "tensor_order.sh: build/objectfs is missing" >&2; exit 1; }
 ((SKIP_S3FS)) || command -v s3fs >/dev/null || { echo "tensor_order.sh: no s3fs (apt-get install s3fs, or --skip-s3fs)" >&2; exit 1; }
+((SKIP_TORCH)) || $PY -c 'import torch' 2>/dev/null || { echo "tensor_order.sh: no torch (apt-get install python3-torch, or --skip-torch)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/objectfs-tensors.XXXXXX)
 DATA=$(mktemp -d /dev/shm/objectfs-tensors.XXXXXX)
-MNT=$WORK/mnt KEY=model.safetensors BUCKET=bench
-NGINX_PID="" MOUNT_PID="" RGW=0
+MNT=$WORK/mnt KEY=model.safetensors CKPT=model.pt BUCKET=bench
+NGINX_PIDS=() MOUNT_PID="" RGW=0
 cleanup() {
+    local rc=$?
     set +e
+    ((rc == 0)) || [[ ! -s $WORK/mount.log ]] || { log "the last mount's log:"; tail -20 "$WORK/mount.log" >&2; }
     mountpoint -q "$MNT" 2>/dev/null && { fusermount3 -u "$MNT" 2>/dev/null || umount -l "$MNT"; }
     [[ -n $MOUNT_PID ]] && kill "$MOUNT_PID" 2>/dev/null
-    [[ -n $NGINX_PID ]] && kill "$NGINX_PID" 2>/dev/null
+    ((${#NGINX_PIDS[@]})) && kill "${NGINX_PIDS[@]}" 2>/dev/null
     ((RGW)) && "$REPO/tests/servers/rgw.sh" stop "$WORK/rgw" >/dev/null 2>&1
     wait 2>/dev/null
     rm -rf "$WORK" "$DATA"
@@ -58,31 +65,67 @@ export NO_PROXY=127.0.0.1,localhost AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/nu
     AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 
 # ------------------------------------------------------------------ data and servers
-mkdir -p "$DATA/www/$BUCKET" "$MNT"
+# The checkpoint has a web root of its own: the static listing nginx answers
+# names every key of its root, whatever prefix a lookup asks for.
+mkdir -p "$DATA/www/$BUCKET" "$DATA/www-torch/$BUCKET" "$MNT"
 log "generating a $SIZE model of $TENSORS tensors (names shuffled over offsets)"
 $PY "$REPO/bench/tensor_order.py" generate "$DATA/www/$BUCKET/$KEY" --size "$SIZE" --tensors "$TENSORS" >&2
 MODEL_BYTES=$(stat -c %s "$DATA/www/$BUCKET/$KEY")
-WANT_HASH=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www/$BUCKET/$KEY" --hash | $PY -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
+sha_of() { $PY -c 'import json,sys; print(json.load(sys.stdin)["sha256"])'; }
+WANT_HASH=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www/$BUCKET/$KEY" --hash | sha_of)
+if ((!SKIP_TORCH)); then
+    log "generating a torch.save checkpoint of the same shape"
+    $PY "$REPO/bench/tensor_order.py" generate-torch "$DATA/www-torch/$BUCKET/$CKPT" --size "$SIZE" --tensors "$TENSORS" >&2
+    WANT_TORCH_HASH=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-torch/$BUCKET/$CKPT" --via torch --hash | sha_of)
+fi
 
 # shellcheck source=bench/nginx_s3.sh
 . "$REPO/bench/nginx_s3.sh"
-PORT=$($PY "$REPO/bench/bench_util.py" free-port)
-nginx_s3_conf "$WORK/nginx" "$DATA/www" "$PORT" "$BUCKET" off
-$PY "$REPO/bench/bench_util.py" list-xml "$DATA/www" "$BUCKET" "$WORK/nginx/list/$BUCKET.xml"
-chmod -R go+rX "$WORK" "$DATA"
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" </dev/null >/dev/null 2>&1 &
-NGINX_PID=$!
-for ((i = 0; i < 100; i++)); do curl -s -o /dev/null "http://127.0.0.1:$PORT/$BUCKET" && break; sleep 0.1; done
-NGINX_ENDPOINT=http://127.0.0.1:$PORT
+start_nginx() {  # NAME: serves $DATA/NAME; sets STARTED_ENDPOINT
+    local port conf=$WORK/$1
+    port=$($PY "$REPO/bench/bench_util.py" free-port)
+    nginx_s3_conf "$conf" "$DATA/$1" "$port" "$BUCKET" off
+    $PY "$REPO/bench/bench_util.py" list-xml "$DATA/$1" "$BUCKET" "$conf/list/$BUCKET.xml"
+    chmod -R go+rX "$WORK" "$DATA"
+    nginx -c "$conf/nginx.conf" -p "$conf" -e "$conf/error.log" </dev/null >/dev/null 2>&1 &
+    NGINX_PIDS+=($!)
+    for ((i = 0; i < 100; i++)); do curl -s -o /dev/null "http://127.0.0.1:$port/$BUCKET" && break; sleep 0.1; done
+    STARTED_ENDPOINT=http://127.0.0.1:$port
+}
+start_nginx www
+NGINX_ENDPOINT=$STARTED_ENDPOINT MODEL_NGINX_ENDPOINT=$STARTED_ENDPOINT
+((SKIP_TORCH)) || { start_nginx www-torch; TORCH_NGINX_ENDPOINT=$STARTED_ENDPOINT; }
 
-log "starting Ceph RGW"
-RGW=1
-RGW_MEMSTORE_BYTES=$((3 << 30)) "$REPO/tests/servers/rgw.sh" start "$WORK/rgw" >"$WORK/rgw.log" 2>&1 ||
-    { cat "$WORK/rgw.log" >&2; exit 1; }
-# shellcheck disable=SC1091
-. "$WORK/rgw/env"
-$PY "$REPO/tests/servers/s3_fixtures.py" "$WORK/rgw/env" create-bucket "$BUCKET" >&2
-$PY "$REPO/bench/bench_util.py" upload "$WORK/rgw/env" "$BUCKET" "$KEY" "$DATA/www/$BUCKET/$KEY" $((64 << 20)) 4 >/dev/null
+# Started when its rows come: its work after an upload (seconds of both CPUs)
+# would otherwise run during the nginx rows.
+start_rgw() {
+    log "starting Ceph RGW"
+    RGW=1
+    RGW_MEMSTORE_BYTES=$((4 << 30)) "$REPO/tests/servers/rgw.sh" start "$WORK/rgw" >"$WORK/rgw.log" 2>&1 ||
+        { cat "$WORK/rgw.log" >&2; exit 1; }
+    # shellcheck disable=SC1091
+    . "$WORK/rgw/env"
+    $PY "$REPO/tests/servers/s3_fixtures.py" "$WORK/rgw/env" create-bucket "$BUCKET" >&2
+    local file
+    for file in "www/$BUCKET/$KEY" $( ((SKIP_TORCH)) || echo "www-torch/$BUCKET/$CKPT"); do
+        $PY "$REPO/bench/bench_util.py" upload "$WORK/rgw/env" "$BUCKET" "${file##*/}" "$DATA/$file" $((64 << 20)) 4 >/dev/null
+    done
+    wait_quiet
+}
+# utime + stime of every process (fields 14 and 15; a name may hold spaces).
+cpu_ticks() { sed 's/^.*) //' /proc/[0-9]*/stat 2>/dev/null | awk '{ t += $12 + $13 } END { print t + 0 }'; }
+wait_quiet() {  # until the machine's processes use under 5% of a CPU for 3 s in a row (at most 3 min)
+    local hz quiet=0 last now i
+    hz=$(getconf CLK_TCK)
+    last=$(cpu_ticks)
+    for ((i = 0; i < 180 && quiet < 3; i++)); do
+        sleep 1
+        now=$(cpu_ticks)
+        if ((now - last < hz / 20 + 1)); then quiet=$((quiet + 1)); else quiet=0; fi
+        last=$now
+    done
+    ((quiet >= 3)) || log "the machine did not go quiet in 3 minutes; measuring anyway"
+}
 
 # ------------------------------------------------------------------ helpers
 endpoint_of() { if [[ $1 == rgw ]]; then echo "$RGW_ENDPOINT"; else echo "$NGINX_ENDPOINT"; fi; }
@@ -133,9 +176,9 @@ unmount() {  # sets PEAK: the daemon's peak RSS (VmHWM) over the mount's life
 stat_of() { $PY "$REPO/bench/bench_util.py" stats "$WORK/mount.log" "$1"; }
 secs_of() { $PY -c 'import json,sys; print(json.load(sys.stdin)["seconds"])'; }
 ROWS=()
-row() {  # SERVER RUN WHAT SECONDS BASELINE_SECONDS NOTES
+row() {  # SERVER RUN WHAT SECONDS BASELINE_SECONDS NOTES (GB/s of the model's bytes)
     local line
-    line=$(awk -v s="$1" -v r="$2" -v w="$3" -v t="$4" -v b="$5" -v n="$6" -v bytes="$MODEL_BYTES" \
+    line=$(awk -v s="$1" -v r="$2" -v w="$3" -v t="$4" -v b="$5" -v n="$6" -v bytes="${ROW_BYTES:-$MODEL_BYTES}" \
         'BEGIN { printf "| %s | %s | %s | %.2f | %.2f | %.2fx | %s |", s, r, w, t, bytes / t / 1e9, b / t, n }')
     ROWS+=("$line")
     echo "$line" >&2
@@ -147,6 +190,7 @@ reader() {  # VIA FILE [--hash]: seconds of one name-order read
 
 # ------------------------------------------------------------------ rows
 for server in nginx rgw; do
+    [[ $server == rgw ]] && start_rgw
     for ((run = 1; run <= RUNS; run++)); do
         mount_ofs "$server"
         drop_caches
@@ -185,7 +229,7 @@ for server in nginx rgw; do
     done
     # Exactness through the mount (an untimed read with the digest).
     mount_ofs "$server"
-    got=$(reader pread "$MNT/$KEY" --hash | $PY -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
+    got=$(reader pread "$MNT/$KEY" --hash | sha_of)
     unmount
     [[ $got == "$WANT_HASH" ]] || { log "$server: tensor bytes through the mount differ"; exit 1; }
     if ((!SKIP_S3FS)); then
@@ -201,6 +245,28 @@ for server in nginx rgw; do
         row "$server" 1 "s3fs, every tensor in name order (pread)" "$s" "$cat_s" \
             "ratio to the last objectfs cat; s3fs cat took ${s3fs_cat}s; $PEAK"
     fi
+    if ((!SKIP_TORCH)); then
+        ROW_BYTES=$(stat -c %s "$DATA/www-torch/$BUCKET/$CKPT") NGINX_ENDPOINT=$TORCH_NGINX_ENDPOINT
+        for ((run = 1; run <= RUNS; run++)); do
+            # torch.load fills fresh tensors wherever it reads from: the
+            # baseline is the same load of the file in tmpfs.
+            base_s=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-torch/$BUCKET/$CKPT" --via torch | secs_of)
+            row "$server" "$run" "torch.load of the checkpoint in tmpfs (baseline)" "$base_s" "$base_s" "-"
+            for prefetch in auto off; do
+                mount_ofs "$server" --prefetch-formats "$prefetch"
+                s=$(reader torch "$MNT/$CKPT" | secs_of)
+                unmount
+                row "$server" "$run" "objectfs mount --prefetch-formats $prefetch, torch.load" "$s" "$base_s" \
+                    "plans $(stat_of prefetch_plans), downloaded $(stat_of bytes_downloaded), $PEAK"
+            done
+        done
+        mount_ofs "$server"
+        got=$(reader torch "$MNT/$CKPT" --hash | sha_of)
+        unmount
+        [[ $got == "$WANT_TORCH_HASH" ]] || { log "$server: checkpoint tensors through the mount differ"; exit 1; }
+        unset ROW_BYTES
+        NGINX_ENDPOINT=$MODEL_NGINX_ENDPOINT
+    fi
     # shellcheck disable=SC2046
     half=$(env $(ofs_env "$server") PYTHONPATH="$REPO/build/python" $PY "$REPO/bench/tensor_order.py" \
         safe-open "s3://$BUCKET/$KEY" $(ofs_sign "$server"))
@@ -215,7 +281,7 @@ done
 {
     echo "model: $((MODEL_BYTES >> 20)) MiB, $TENSORS tensors, names shuffled over offsets; $(nproc) CPUs; commit $(git -C "$REPO" rev-parse --short HEAD)"
     echo
-    echo "| server | run | workload (fresh mount, page cache dropped) | seconds | GB/s | vs cat of the same run | notes |"
+    echo "| server | run | workload (fresh mount, page cache dropped) | seconds | GB/s | vs the same run's baseline | notes |"
     echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
 } | tee "$REPO/bench/results/tensor_order.md"
