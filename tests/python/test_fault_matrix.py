@@ -7,53 +7,21 @@ misbehaving must raise an OSError subclass whose one-line message names the
 URI and the cause, within fault_matrix.BOUND_S, and leave no object behind.
 """
 
-import hashlib
 import json
 import os
 import struct
-import subprocess
 import sys
-import time
 import uuid
 
 import numpy as np
 import pytest
 
+from child_call import OK, OS_ERROR, digest, run_call
 from conftest import BUCKET, HERE, client_options, s3uri
 
 sys.path.insert(0, os.path.join(HERE, "..", "servers"))
 import fault_matrix as fm  # noqa: E402
 from fault_proxy import FAULTS, FaultProxy  # noqa: E402
-
-# Child exit codes.
-OK, OS_ERROR, OTHER_ERROR = 0, 3, 4
-
-CHILD = r"""
-import hashlib, json, sys
-import objectfs
-from objectfs import safetensors
-args = json.loads(sys.argv[1])
-client = objectfs.Client(**args["options"])
-try:
-    if args["front"] == "read":
-        with objectfs.open(args["uri"], client=client) as f:
-            data = f.read()
-    elif args["front"] == "load_file":
-        arrays = safetensors.load_file(args["uri"], framework="np", client=client)
-        data = arrays["w"].tobytes()
-    else:
-        data = open(args["source"], "rb").read()
-        with objectfs.open(args["uri"], "wb", client=client, part_size=5 << 20) as f:
-            f.write(data)
-    print(hashlib.sha256(data).hexdigest())
-except OSError as e:
-    print(type(e).__name__ + ": " + str(e), file=sys.stderr)
-    sys.exit(3)
-except BaseException as e:
-    print("NOT AN OSError " + type(e).__name__ + ": " + str(e), file=sys.stderr)
-    sys.exit(4)
-"""
-
 
 def safetensors_bytes(array):
     header = json.dumps({"w": {"dtype": "F32", "shape": list(array.shape),
@@ -89,14 +57,10 @@ def proxy(rgw):
         p.stop()
 
 
-def run_child(rgw, p, every, front, uri, source=None):
+def run_child(rgw, p, every, call, uri, source=None):
     options = client_options(rgw, endpoint_url=p.url, part_size="64K",
                              **fm.python_options(every))
-    args = json.dumps({"options": options, "front": front, "uri": uri, "source": source})
-    start = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", CHILD, args], capture_output=True,
-                            timeout=180, env=dict(os.environ))
-    return result, time.monotonic() - start
+    return run_call(options, call, uri, source, timeout=180)
 
 
 def check(result, elapsed, p, every, uri, fault, expected):
@@ -105,7 +69,7 @@ def check(result, elapsed, p, every, uri, fault, expected):
     if every == fm.EVERY_THIRD:
         assert result.returncode == OK, err
         assert p.injected(), "the proxy injected nothing: the cell tested nothing"
-        assert result.stdout.decode().strip() == hashlib.sha256(expected).hexdigest()
+        assert result.stdout.decode().strip() == digest(expected)
         return
     assert result.returncode == OS_ERROR, err
     # The interpreter's start and `import objectfs` come on top of the bound.
@@ -134,7 +98,7 @@ def test_python_writer(rgw, s3, proxy, tmp_path, fault, rate, every):
     source.write_bytes(data)
     key = f"python/faults-writer-{fault}-{rate}-{uuid.uuid4().hex[:8]}"
     p = proxy(fault, every)
-    result, elapsed = run_child(rgw, p, every, "writer", s3uri(key), str(source))
+    result, elapsed = run_child(rgw, p, every, "write", s3uri(key), str(source))
     check(result, elapsed, p, every, s3uri(key), fault, data)
     if every == fm.EVERY_THIRD:
         assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == data

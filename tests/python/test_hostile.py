@@ -3,43 +3,15 @@ broken answer is an OSError subclass with a one-line message naming the URI,
 raised in bounded time; never another exception, a crash or a hang. Each call
 runs in a child interpreter so a hang or a crash fails the test."""
 
-import json
-import subprocess
 import sys
-import time
 
 import pytest
 
 from conftest import HERE
 
 sys.path.insert(0, str(HERE + "/../servers"))
+from child_call import OK, OS_ERROR, OTHER_ERROR, digest, run_call  # noqa: E402
 from hostile_server import GOOD_BYTES, HostileServer  # noqa: E402
-
-CHILD = r"""
-import json, sys
-import objectfs
-args = json.loads(sys.argv[1])
-client = objectfs.Client(**args["options"])
-try:
-    if args["call"] == "read":
-        with objectfs.open(args["uri"], client=client) as f:
-            data = f.read()
-        sys.stdout.buffer.write(data)
-    elif args["call"] == "ls":
-        objectfs.ls(args["uri"], recursive=True, client=client)
-    elif args["call"] == "stat":
-        objectfs.stat(args["uri"], client=client)
-    elif args["call"] == "load_file":
-        from objectfs import safetensors
-        safetensors.load_file(args["uri"], framework="np", client=client)
-except OSError as e:
-    print(type(e).__name__ + ": " + str(e), file=sys.stderr)
-    sys.exit(3)
-except BaseException as e:
-    print("NOT AN OSError " + type(e).__name__ + ": " + str(e), file=sys.stderr)
-    sys.exit(4)
-"""
-
 
 @pytest.fixture(scope="module")
 def server():
@@ -52,11 +24,7 @@ def call(server, what, uri):
     options = dict(endpoint_url=server.url, region="us-east-1", aws_access_key_id="AKID",
                    aws_secret_access_key="hostile-secret", max_attempts=2, read_timeout=1,
                    connect_timeout=1, retry_initial_backoff=0.05, retry_max_backoff=0.2)
-    start = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", CHILD,
-                             json.dumps({"options": options, "call": what, "uri": uri})],
-                            capture_output=True, timeout=60)
-    return result, time.monotonic() - start
+    return run_call(options, what, uri, timeout=60)
 
 
 CASES = [("ls", "s3://loop-token/"), ("ls", "s3://doubled-xml/"), ("ls", "s3://absurd-size/"),
@@ -72,7 +40,7 @@ CASES = [("ls", "s3://loop-token/"), ("ls", "s3://doubled-xml/"), ("ls", "s3://a
 def test_python_against_a_hostile_server(server, what, uri):
     result, elapsed = call(server, what, uri)
     err = result.stderr.decode(errors="replace")
-    assert result.returncode == 3, (result.returncode, err)
+    assert result.returncode == OS_ERROR, (result.returncode, err)
     assert elapsed < 20, elapsed
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -82,7 +50,7 @@ def test_python_against_a_hostile_server(server, what, uri):
 def test_an_object_that_is_not_safetensors_is_a_value_error(server):
     """Not a server failure but a bad file: ValueError, as from safetensors."""
     result, _ = call(server, "load_file", "s3://bkt/plain")
-    assert result.returncode == 4
+    assert result.returncode == OTHER_ERROR
     assert b"ValueError: invalid argument: s3://bkt/plain: invalid safetensors header" in \
         result.stderr, result.stderr
 
@@ -90,12 +58,12 @@ def test_an_object_that_is_not_safetensors_is_a_value_error(server):
 def test_a_message_that_is_not_utf8_still_raises_the_error(server):
     """Used to be a UnicodeDecodeError from the bindings instead of the error."""
     result, _ = call(server, "ls", "s3://latin1-error/")
-    assert result.returncode == 3, result.stderr
+    assert result.returncode == OS_ERROR, result.stderr
     assert result.stderr.startswith(b"PermissionError"), result.stderr
     assert b"\\xe8" in result.stderr or b"\\xff" in result.stderr, result.stderr
 
 
 def test_odd_but_valid_answers_read_exactly(server):
     result, _ = call(server, "read", "s3://bkt/bad-date")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == GOOD_BYTES
+    assert result.returncode == OK, result.stderr
+    assert result.stdout.decode().strip() == digest(GOOD_BYTES)
