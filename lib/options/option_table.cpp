@@ -221,9 +221,10 @@ const OptionInfo kOptions[] = {
      .type = T::kString,
      .group = kRead,
      .help = "auto or off. auto: once a .safetensors header is read, prefetch its tensors in the "
-             "order loaders read them (by name), within memory_limit, and a read of a "
-             "*.safetensors.index.json starts the header reads of its shards; off: plain "
-             "readahead only",
+             "order loaders read them (by name), within memory_limit; a read of a "
+             "*.safetensors.index.json starts the header reads of its shards; a read of the end "
+             "of a .pt/.pth/.bin/.ckpt torch.save zip prefetches its records in the order "
+             "torch.load reads them; off: plain readahead only",
      .env = {"OBJECTFS_PREFETCH_FORMATS"},
      .value_name = "MODE",
      .field = OBJECTFS_FIELD(read.prefetch_formats)},
