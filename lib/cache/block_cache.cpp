@@ -71,6 +71,22 @@ std::shared_ptr<Fetch> BlockCache::Lookup(uint64_t object, uint64_t block, Reuse
   return fetch;
 }
 
+std::shared_ptr<Fetch> BlockCache::Consume(uint64_t object, uint64_t block, uint64_t bytes,
+                                           uint64_t block_length, const Fetch* fetch) {
+  std::lock_guard lock(mu_);
+  auto it = blocks_.find({object, block});
+  if (it == blocks_.end() || (fetch != nullptr && it->second.fetch.get() != fetch)) return nullptr;
+  std::shared_ptr<Fetch> found = it->second.fetch;
+  it->second.consumed += bytes;
+  if (it->second.consumed >= block_length) {
+    lru_.erase(it->second.lru);
+    blocks_.erase(it);
+  } else {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+  }
+  return found;
+}
+
 bool BlockCache::Contains(uint64_t object, uint64_t block) {
   std::lock_guard lock(mu_);
   return blocks_.count({object, block}) != 0;

@@ -85,6 +85,16 @@ class BlockCache {
   // The fetch holding `block` (done or in flight), or nullptr. Thread-safe.
   std::shared_ptr<Fetch> Lookup(uint64_t object, uint64_t block, Reuse reuse);
 
+  // Counts `bytes` of `block` as read and returns the fetch holding it (or
+  // nullptr; with `fetch`, only if it still holds it). Once reads have
+  // covered `block_length` bytes the block leaves the cache, as kConsumed;
+  // until then it stays most recently used. For readers whose requests cover
+  // parts of a block out of order (a kernel's readahead and mmap
+  // read-around): the part read first must not drop the part still to come.
+  // Thread-safe.
+  std::shared_ptr<Fetch> Consume(uint64_t object, uint64_t block, uint64_t bytes,
+                                 uint64_t block_length, const Fetch* fetch = nullptr);
+
   // Whether `block` is cached or in flight, without touching its LRU place.
   bool Contains(uint64_t object, uint64_t block);
 
@@ -122,6 +132,7 @@ class BlockCache {
   struct Entry {
     std::shared_ptr<Fetch> fetch;
     std::list<Key>::iterator lru;
+    uint64_t consumed = 0;  // bytes read through Consume
   };
 
   // Evicts finished blocks, least valuable first, until `needed` more bytes

@@ -217,26 +217,25 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
     }
   }
 
-  // In a plan, a block shared by two tensors leaves the cache once a read of
-  // each has touched it (the reader of the other one comes back for it).
-  std::vector<char> shared_done;
-  if (planned) {
-    shared_done.assign(last_block - first_block + 1, 0);
-    for (uint64_t b = first_block; b <= last_block; ++b) {
-      if (plan->SharedBlock(b)) shared_done[b - first_block] = plan->TouchShared(b) ? 1 : 2;
-    }
-  }
   // Find or register the fetch behind every block of the read.
   Blocks fetches(last_block - first_block + 1);
   Blocks demand;
-  // Blocks the reader has fully passed leave the cache.
-  auto passed = [&](uint64_t b) {
-    const char shared = planned ? shared_done[b - first_block] : 0;
-    return shared != 0 ? shared == 1 : (sequential || planned) && (b + 1) * block_size_ <= end;
+  // Blocks a stream has fully passed leave the cache. In a plan the reads
+  // arrive in any order (the kernel's readahead, mmap read-around, the
+  // readers of the two tensors sharing a block), so a block leaves once
+  // reads have covered all of its bytes.
+  auto passed = [&](uint64_t b) { return sequential && (b + 1) * block_size_ <= end; };
+  auto covered = [&](uint64_t b) {
+    return std::min(end, (b + 1) * block_size_) - std::max(offset, b * block_size_);
+  };
+  auto block_length = [&](uint64_t b) {
+    return std::min(info_.size, (b + 1) * block_size_) - b * block_size_;
   };
   for (uint64_t b = first_block; b <= last_block;) {
-    auto found = cache_.Lookup(object_id_, b,
-                               passed(b) ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
+    auto found =
+        planned ? cache_.Consume(object_id_, b, covered(b), block_length(b))
+                : cache_.Lookup(object_id_, b,
+                                passed(b) ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
       Add(stats.cache_hits);
       Add(stats.cache_hit_bytes,
@@ -276,15 +275,15 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   for (const auto& fetch : fetches) {
     if (Status status = fetch->Wait(); !status.ok()) return status;
   }
-  // In a plan, the reader's own misses leave the cache once passed, like the
-  // plan's blocks: kept, they would push out the plan's next chunks.
+  // In a plan, the reader's own misses count as read like the plan's blocks:
+  // kept, they would push out the plan's next chunks.
   if (planned) {
     for (const auto& fetch : demand) {
       const uint64_t from = fetch->offset() / block_size_;
       const uint64_t to = std::min(
           last_block + 1, (fetch->offset() + fetch->length() + block_size_ - 1) / block_size_);
       for (uint64_t b = from; b < to; ++b) {
-        if (passed(b)) cache_.Forget(object_id_, b, 1, fetch.get());
+        cache_.Consume(object_id_, b, covered(b), block_length(b), fetch.get());
       }
     }
   }

@@ -35,16 +35,6 @@ PrefetchPlan::PrefetchPlan(safetensors::Header header, PlanConfig config)
     for (size_t p = 0; p < track->order.size(); ++p) track->position[track->order[p]] = p;
   }
   for (size_t index : by_offset_.order) starts_.push_back(TensorRange(header_, index).offset);
-  // The tensors starting in each shared block, and the one running into it
-  // (none before the first: the header was read already).
-  for (uint64_t shared : shared_blocks_) {
-    const auto from = std::lower_bound(starts_.begin(), starts_.end(), shared * block);
-    const auto to = std::lower_bound(starts_.begin(), starts_.end(), (shared + 1) * block);
-    const bool runs_in =
-        from != starts_.begin() && (from == starts_.end() || *from > shared * block);
-    shared_need_.push_back(static_cast<int>(to - from) + (runs_in ? 1 : 0));
-  }
-  shared_touches_.assign(shared_blocks_.size(), 0);
   std::lock_guard lock(mu_);
   BuildLocked(0);
 }
@@ -331,18 +321,6 @@ void PrefetchPlan::OnFetchDone(uint64_t bytes) {
   std::lock_guard lock(mu_);
   --in_flight_;
   in_flight_bytes_ -= std::min(in_flight_bytes_, bytes);
-}
-
-bool PrefetchPlan::SharedBlock(uint64_t block) const {
-  return std::binary_search(shared_blocks_.begin(), shared_blocks_.end(), block);
-}
-
-bool PrefetchPlan::TouchShared(uint64_t block) {
-  const auto it = std::lower_bound(shared_blocks_.begin(), shared_blocks_.end(), block);
-  if (it == shared_blocks_.end() || *it != block) return true;
-  const size_t i = static_cast<size_t>(it - shared_blocks_.begin());
-  std::lock_guard lock(mu_);
-  return ++shared_touches_[i] >= shared_need_[i];
 }
 
 Order PrefetchPlan::order() const {

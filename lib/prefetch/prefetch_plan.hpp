@@ -64,14 +64,6 @@ class PrefetchPlan {
   bool Covers(uint64_t offset) const {
     return offset >= header_.data_offset && offset - header_.data_offset < header_.data_size;
   }
-  // A block holding the end of one tensor and the start of another: the
-  // reader comes back for it with the other tensor, so it stays cached until
-  // a read of each tensor in it has touched it.
-  bool SharedBlock(uint64_t block) const;
-  // A read touched shared `block`; returns whether every tensor in it has now
-  // been read there (the block may leave the cache).
-  bool TouchShared(uint64_t block);
-
   Order order() const;
   const safetensors::Header& header() const { return header_; }
 
@@ -134,9 +126,7 @@ class PrefetchPlan {
 
   const safetensors::Header header_;
   const PlanConfig config_;
-  std::vector<uint64_t> shared_blocks_;  // sorted, unique
-  std::vector<int> shared_need_;         // tensors in each shared block
-  std::vector<int> shared_touches_;      // reads that touched it (under mu_)
+  std::vector<uint64_t> shared_blocks_;  // blocks holding two tensors: sorted, unique
   std::vector<uint64_t> starts_;         // absolute first byte of each tensor, offset order
 
   mutable std::mutex mu_;

@@ -470,44 +470,84 @@ TEST_CASE("prefetch: name-order reads are exact and mostly served by the plan", 
   CHECK(stats.cache_hits > 4 * stats.cache_misses);
 }
 
+// A kernel's page cache of 4 KiB pages over a File: a read asks for the pages
+// it lacks, in requests of at most 32 pages. `reversed` sends each read's
+// requests last first, as a multithreaded mount may serve a readahead's.
+class PageCacheReader {
+ public:
+  PageCacheReader(File& file, const std::string& bytes, bool reversed)
+      : file_(file), bytes_(bytes), cached_((bytes.size() + kPage - 1) / kPage, 0),
+        reversed_(reversed) {}
+
+  void Read(uint64_t offset, uint64_t length) {
+    std::vector<ByteRange> requests;
+    uint64_t page = offset / kPage;
+    const uint64_t end_page =
+        std::min<uint64_t>(cached_.size(), (offset + length + kPage - 1) / kPage);
+    while (page < end_page) {
+      if (cached_[page]) {
+        ++page;
+        continue;
+      }
+      uint64_t last = page;
+      while (last < end_page && !cached_[last] && last - page < 32) cached_[last++] = 1;
+      const uint64_t to = std::min<uint64_t>(bytes_.size(), last * kPage);
+      requests.push_back({page * kPage, to - page * kPage});
+      page = last;
+    }
+    if (reversed_) std::reverse(requests.begin(), requests.end());
+    for (const ByteRange& r : requests) ReadPieces(file_, r.offset, r.length, r.length, bytes_);
+  }
+
+ private:
+  static constexpr uint64_t kPage = 4096;
+  File& file_;
+  const std::string& bytes_;
+  std::vector<char> cached_;
+  bool reversed_;
+};
+
 TEST_CASE("prefetch: a mount's name-order reads in a tight budget fetch the file about once",
           "[prefetch]") {
-  // As through a mount: a page cache of 4 KiB pages, and every read of a
-  // tensor asks for 2.5 tensors more (the kernel's readahead), in requests of
-  // at most 32 pages, skipping the pages it holds already.
+  // As through a mount: every read of a tensor asks for 2.5 tensors more (the
+  // kernel's readahead), skipping the pages the kernel holds already.
   const uint64_t tensor = 200 * kKiB + 13;
   const Model model = MakeModel(48, tensor);
   Engine e(SmallReads(4 * kMiB));
   e.store->Put(e.key, model.bytes);
   auto file = e.Open();
-  constexpr uint64_t kPage = 4096;
-  std::vector<char> cached((model.bytes.size() + kPage - 1) / kPage, 0);
-  auto kernel_read = [&](uint64_t offset, uint64_t length) {
-    uint64_t page = offset / kPage;
-    const uint64_t end_page =
-        std::min<uint64_t>(cached.size(), (offset + length + kPage - 1) / kPage);
-    while (page < end_page) {
-      if (cached[page]) {
-        ++page;
-        continue;
-      }
-      uint64_t last = page;
-      while (last < end_page && !cached[last] && last - page < 32) cached[last++] = 1;
-      const uint64_t from = page * kPage;
-      const uint64_t to = std::min<uint64_t>(model.bytes.size(), last * kPage);
-      ReadPieces(*file, from, to - from, to - from, model.bytes);
-      page = last;
-    }
-  };
-  kernel_read(0, 64 * kKiB);
+  PageCacheReader kernel(*file, model.bytes, /*reversed=*/false);
+  kernel.Read(0, 64 * kKiB);
   for (size_t index : NameOrder(model.header)) {
     const ByteRange r = TensorRange(model.header, index);
-    kernel_read(r.offset, r.length + 5 * tensor / 2);
+    kernel.Read(r.offset, r.length + 5 * tensor / 2);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const auto stats = e.core->stats().Snapshot();
   CHECK(stats.memory_peak <= 4 * kMiB);
   CHECK(e.store->BytesRead() <= model.bytes.size() * 11 / 10);
+}
+
+TEST_CASE("prefetch: a block read in parts out of order is fetched once", "[prefetch]") {
+  // Requests of 32 pages at offsets that are not block multiples, each read's
+  // last first: the part of a block read first must keep the block for the
+  // part still to come (dropped, it was fetched again: 1.02x here, and 1.7%
+  // more bytes and 190 more GETs of a 1 GiB model through numpy.memmap).
+  const uint64_t tensor = 300 * kKiB + 13;
+  const Model model = MakeModel(48, tensor);
+  Engine e(SmallReads(64 * kMiB));
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+  PageCacheReader kernel(*file, model.bytes, /*reversed=*/true);
+  kernel.Read(0, 64 * kKiB);
+  for (size_t index : NameOrder(model.header)) {
+    const ByteRange r = TensorRange(model.header, index);
+    kernel.Read(r.offset, r.length);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.prefetch_plans == 1);
+  CHECK(e.store->BytesRead() == model.bytes.size());
 }
 
 TEST_CASE("prefetch: torch.load's reads of a checkpoint zip follow its records' numbers",
