@@ -232,10 +232,10 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
     return std::min(info_.size, (b + 1) * block_size_) - b * block_size_;
   };
   for (uint64_t b = first_block; b <= last_block;) {
-    auto found =
-        planned ? cache_.Consume(object_id_, b, covered(b), block_length(b))
-                : cache_.Lookup(object_id_, b,
-                                passed(b) ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
+    auto found = planned ? cache_.Consume(object_id_, b, covered(b), block_length(b))
+                         : cache_.Lookup(
+                               object_id_, b,
+                               passed(b) ? BlockCache::Reuse::kConsumed : BlockCache::Reuse::kKeep);
     if (found) {
       Add(stats.cache_hits);
       Add(stats.cache_hit_bytes,
