@@ -476,7 +476,9 @@ TEST_CASE("prefetch: name-order reads are exact and mostly served by the plan", 
 class PageCacheReader {
  public:
   PageCacheReader(File& file, const std::string& bytes, bool reversed)
-      : file_(file), bytes_(bytes), cached_((bytes.size() + kPage - 1) / kPage, 0),
+      : file_(file),
+        bytes_(bytes),
+        cached_((bytes.size() + kPage - 1) / kPage, 0),
         reversed_(reversed) {}
 
   void Read(uint64_t offset, uint64_t length) {
