@@ -86,6 +86,24 @@ size_t TensorOf(const safetensors::Header& header, uint64_t offset) {
 
 }  // namespace
 
+// What most plan cases start from: 64 KiB blocks, 256 KiB chunks.
+PlanConfig TestConfig(const Model& model, uint64_t window) {
+  PlanConfig config;
+  config.object_size = model.bytes.size();
+  config.block_size = 64 * kKiB;
+  config.chunk_size = 256 * kKiB;
+  config.window = window;
+  return config;
+}
+
+// An issue callback that starts every chunk at once and records it.
+auto Recording(std::vector<ByteRange>& issued) {
+  return [&issued](ByteRange chunk) {
+    issued.push_back(chunk);
+    return IssueResult{.started = 1, .bytes = chunk.length};
+  };
+}
+
 TEST_CASE("tensor ranges: name order, coalescing and boxes", "[prefetch]") {
   const Model model = MakeModel(5, 100);
   const auto names = NameOrder(model.header);
@@ -128,19 +146,12 @@ TEST_CASE("tensor ranges: name order, coalescing and boxes", "[prefetch]") {
 TEST_CASE("plan: chunks go out in name order, a window ahead of the reader", "[prefetch]") {
   const uint64_t tensor = 100 * kKiB;  // not a multiple of the 64 KiB block
   const Model model = MakeModel(32, tensor);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
-  config.chunk_size = 256 * kKiB;
-  config.window = 1 * kMiB;
+  PlanConfig config = TestConfig(model, 1 * kMiB);
   config.max_in_flight = 100;
   PrefetchPlan plan(model.header, config);
 
   std::vector<ByteRange> issued;
-  auto issue = [&](ByteRange chunk) {
-    issued.push_back(chunk);
-    return IssueResult{.started = 1, .bytes = chunk.length};
-  };
+  auto issue = Recording(issued);
   plan.Pump(issue);
   const auto names = NameOrder(model.header);
   // The chunks cover the first tensors by name, in that order: the first
@@ -211,18 +222,12 @@ TEST_CASE("plan: each tensor's chunks run lead_bytes into the next tensor of the
   // into the next tensor: those bytes come with the tensor, not a GET later.
   const uint64_t tensor = 700 * kKiB;
   const Model model = MakeModel(16, tensor);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
+  PlanConfig config = TestConfig(model, 1 * kMiB);  // one tensor (and its lead) per Pump
   config.chunk_size = 8 * kMiB;
-  config.window = 1 * kMiB;  // one tensor (and its lead) per Pump
   config.lead_bytes = 256 * kKiB;
   PrefetchPlan plan(model.header, config);
   std::vector<ByteRange> issued;
-  plan.Pump([&](ByteRange chunk) {
-    issued.push_back(chunk);
-    return IssueResult{.started = 1, .bytes = chunk.length};
-  });
+  plan.Pump(Recording(issued));
   const auto names = NameOrder(model.header);
   const ByteRange first = TensorRange(model.header, names[0]);
   REQUIRE(!issued.empty());
@@ -254,20 +259,14 @@ TEST_CASE("plan: a trail before each tensor comes first; a long lead is chunks o
   // with the tensor, never as a chunk longer than chunk_size.
   const uint64_t tensor = 700 * kKiB;
   const Model model = MakeModel(16, tensor);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
-  config.chunk_size = 256 * kKiB;
-  config.window = 1536 * kKiB;  // one tensor with its trail and lead per Pump
+  // One tensor with its trail and lead per Pump.
+  PlanConfig config = TestConfig(model, 1536 * kKiB);
   config.max_in_flight = 100;
   config.lead_bytes = 600 * kKiB;
   config.trail_bytes = 192 * kKiB;
   PrefetchPlan plan(model.header, config);
   std::vector<ByteRange> issued;
-  plan.Pump([&](ByteRange chunk) {
-    issued.push_back(chunk);
-    return IssueResult{.started = 1, .bytes = chunk.length};
-  });
+  plan.Pump(Recording(issued));
   const auto names = NameOrder(model.header);
   const ByteRange first = TensorRange(model.header, names[0]);
   REQUIRE(!issued.empty());
@@ -295,11 +294,7 @@ TEST_CASE("plan: a trail before each tensor comes first; a long lead is chunks o
 
 TEST_CASE("plan: a reader in byte order turns the plan to byte order", "[prefetch]") {
   const Model model = MakeModel(40, 64 * kKiB);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
-  config.chunk_size = 256 * kKiB;
-  config.window = 512 * kKiB;
+  PlanConfig config = TestConfig(model, 512 * kKiB);
   config.max_in_flight = 2;
   PrefetchPlan plan(model.header, config);
   std::vector<ByteRange> issued;
@@ -334,11 +329,7 @@ TEST_CASE("plan: a name-order reader stays in name order through the kernel's re
   // file, and those reads follow the byte order: they must not turn the plan.
   const uint64_t tensor = 64 * kKiB + 17;
   const Model model = MakeModel(256, tensor);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
-  config.chunk_size = 256 * kKiB;
-  config.window = 1 * kMiB;
+  PlanConfig config = TestConfig(model, 1 * kMiB);
   config.reader_overshoot = 3 * tensor;
   PrefetchPlan plan(model.header, config);
   int left_name_order = 0;
@@ -358,11 +349,8 @@ TEST_CASE("plan: a name-order reader through mmap stays in name order", "[prefet
   // the last one first, past a gap the others fill.
   const uint64_t tensor = 3 * kMiB + 17;
   const Model model = MakeModel(64, tensor);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
+  PlanConfig config = TestConfig(model, 8 * kMiB);
   config.chunk_size = 1 * kMiB;
-  config.window = 8 * kMiB;
   config.reader_overshoot = 5 * kMiB / 2;
   PrefetchPlan plan(model.header, config);
   int left_name_order = 0;
@@ -386,18 +374,11 @@ TEST_CASE("plan: a name-order reader through mmap stays in name order", "[prefet
 TEST_CASE("plan: a reader that jumps elsewhere in name order is followed from there",
           "[prefetch]") {
   const Model model = MakeModel(64, 100 * kKiB);
-  PlanConfig config;
-  config.object_size = model.bytes.size();
-  config.block_size = 64 * kKiB;
-  config.chunk_size = 256 * kKiB;
-  config.window = 512 * kKiB;
+  PlanConfig config = TestConfig(model, 512 * kKiB);
   config.max_in_flight = 100;
   PrefetchPlan plan(model.header, config);
   std::vector<ByteRange> issued;
-  auto issue = [&](ByteRange chunk) {
-    issued.push_back(chunk);
-    return IssueResult{.started = 1, .bytes = chunk.length};
-  };
+  auto issue = Recording(issued);
   plan.Pump(issue);
   // The reader starts at the 30th name and goes on in name order.
   const auto names = NameOrder(model.header);
@@ -533,8 +514,8 @@ TEST_CASE("prefetch: a mount's name-order reads in a tight budget fetch the file
 TEST_CASE("prefetch: a block read in parts out of order is fetched once", "[prefetch]") {
   // Requests of 32 pages at offsets that are not block multiples, each read's
   // last first: the part of a block read first must keep the block for the
-  // part still to come (dropped, it was fetched again: 1.02x here, and 1.7%
-  // more bytes and 190 more GETs of a 1 GiB model through numpy.memmap).
+  // part still to come (dropped, the block was fetched again; see
+  // docs/benchmarks.md, tensor order at 7af5b6c).
   const uint64_t tensor = 300 * kKiB + 13;
   const Model model = MakeModel(48, tensor);
   Engine e(SmallReads(64 * kMiB));
