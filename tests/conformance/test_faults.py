@@ -126,14 +126,16 @@ def test_an_object_replaced_mid_read_is_never_mixed(backend, through, tmp_path, 
         if method == "GET" and key.split("/")[-1] in path:
             gets.append(path)
             if len(gets) == 2:
-                backend.server.put(key, new)
                 if backend.name == "http":
                     # nginx's ETag is mtime-size: a same-size file rewritten in
                     # the same second keeps it, and no client can tell (see
-                    # docs/RELIABILITY.md). A later mtime, as any real update.
-                    path = backend.server.www / key
-                    later = os.stat(path).st_mtime + 5
-                    os.utime(path, (later, later))
+                    # docs/RELIABILITY.md). A later mtime, as any real update,
+                    # set before the rename: a GET that nginx opens between a
+                    # rename and a utime gets new bytes under the old ETag.
+                    later = os.stat(backend.server.www / key).st_mtime + 5
+                    backend.server.put(key, new, mtime=later)
+                else:
+                    backend.server.put(key, new)
 
     proxy.before_forward = replace_at_second_get
     dest = tmp_path / "out.bin"

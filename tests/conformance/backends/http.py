@@ -26,12 +26,16 @@ class Backend:
         # A URL path is percent-encoded: "%" itself must travel as "%25".
         return self.root_uri + "/" + urllib.parse.quote(key, safe="/+")
 
-    def put(self, key, data):
+    def put(self, key, data, mtime=None):
+        """mtime (seconds): the new file's, set before it is renamed into place,
+        so that nginx never serves its bytes under another mtime's ETag."""
         path = self.www / key
         path.parent.mkdir(parents=True, exist_ok=True)
         # A new file renamed into place, as a deploy does: nginx never serves it half-written.
         temp = path.with_name(path.name + ".tmp")
         temp.write_bytes(data)
+        if mtime is not None:
+            os.utime(temp, (mtime, mtime))
         os.replace(temp, path)
 
     def stop(self):
