@@ -187,43 +187,47 @@ reader() {  # VIA FILE [--hash]: seconds of one name-order read
     drop_caches
     $PY "$REPO/bench/tensor_order.py" read "$2" --via "$1" "${@:3}"
 }
+# One read through a fresh mount, page cache dropped: MOUNT... (mount_ofs
+# SERVER [FLAG...] or mount_s3fs SERVER), then VIA (cat, or a reader of
+# tensor_order.py) of FILE, then the unmount. Sets SECS and PEAK.
+timed_read() {  # VIA FILE MOUNT...
+    local t
+    "${@:3}"
+    if [[ $1 == cat ]]; then
+        drop_caches
+        t=$(now_ms)
+        cat "$MNT/$2" >/dev/null
+        SECS=$(awk -v ms="$(($(now_ms) - t))" 'BEGIN { printf "%.3f", ms / 1000 }')
+    else
+        SECS=$(reader "$1" "$MNT/$2" | secs_of)
+    fi
+    unmount
+}
 
 # ------------------------------------------------------------------ rows
 for server in nginx rgw; do
     [[ $server == rgw ]] && start_rgw
     for ((run = 1; run <= RUNS; run++)); do
-        mount_ofs "$server"
-        drop_caches
-        t=$(now_ms)
-        cat "$MNT/$KEY" >/dev/null
-        cat_s=$(awk -v ms="$(($(now_ms) - t))" 'BEGIN { printf "%.3f", ms / 1000 }')
-        unmount
+        timed_read cat "$KEY" mount_ofs "$server"
+        cat_s=$SECS
         row "$server" "$run" "objectfs mount, cat (baseline)" "$cat_s" "$cat_s" "GETs $(stat_of get_requests), $PEAK"
 
-        mount_ofs "$server"
-        s=$(reader pread "$MNT/$KEY" | secs_of)
-        unmount
-        row "$server" "$run" "objectfs mount, every tensor in name order (pread)" "$s" "$cat_s" \
+        timed_read pread "$KEY" mount_ofs "$server"
+        row "$server" "$run" "objectfs mount, every tensor in name order (pread)" "$SECS" "$cat_s" \
             "prefetch_bytes $(stat_of prefetch_bytes), downloaded $(stat_of bytes_downloaded), $PEAK"
 
-        mount_ofs "$server"
-        s=$(reader memmap "$MNT/$KEY" | secs_of)
-        unmount
-        row "$server" "$run" "objectfs mount, every tensor in name order (numpy.memmap)" "$s" "$cat_s" \
+        timed_read memmap "$KEY" mount_ofs "$server"
+        row "$server" "$run" "objectfs mount, every tensor in name order (numpy.memmap)" "$SECS" "$cat_s" \
             "downloaded $(stat_of bytes_downloaded), $PEAK"
 
-        mount_ofs "$server" --prefetch-formats off
-        s=$(reader pread "$MNT/$KEY" | secs_of)
-        unmount
-        row "$server" "$run" "objectfs mount --prefetch-formats off, name order (pread)" "$s" "$cat_s" \
+        timed_read pread "$KEY" mount_ofs "$server" --prefetch-formats off
+        row "$server" "$run" "objectfs mount --prefetch-formats off, name order (pread)" "$SECS" "$cat_s" \
             "downloaded $(stat_of bytes_downloaded), $PEAK"
 
         # A budget a quarter of the model: the plan can only run ahead.
         for via in pread memmap; do
-            mount_ofs "$server" --memory-limit $((MODEL_BYTES / 4))
-            s=$(reader "$via" "$MNT/$KEY" | secs_of)
-            unmount
-            row "$server" "$run" "objectfs mount --memory-limit model/4, name order ($via)" "$s" "$cat_s" \
+            timed_read "$via" "$KEY" mount_ofs "$server" --memory-limit $((MODEL_BYTES / 4))
+            row "$server" "$run" "objectfs mount --memory-limit model/4, name order ($via)" "$SECS" "$cat_s" \
                 "downloaded $(stat_of bytes_downloaded), $PEAK"
         done
     done
@@ -233,16 +237,10 @@ for server in nginx rgw; do
     unmount
     [[ $got == "$WANT_HASH" ]] || { log "$server: tensor bytes through the mount differ"; exit 1; }
     if ((!SKIP_S3FS)); then
-        mount_s3fs "$server"
-        drop_caches
-        t=$(now_ms)
-        cat "$MNT/$KEY" >/dev/null
-        s3fs_cat=$(awk -v ms="$(($(now_ms) - t))" 'BEGIN { printf "%.3f", ms / 1000 }')
-        unmount
-        mount_s3fs "$server"
-        s=$(reader pread "$MNT/$KEY" | secs_of)
-        unmount
-        row "$server" 1 "s3fs, every tensor in name order (pread)" "$s" "$cat_s" \
+        timed_read cat "$KEY" mount_s3fs "$server"
+        s3fs_cat=$SECS
+        timed_read pread "$KEY" mount_s3fs "$server"
+        row "$server" 1 "s3fs, every tensor in name order (pread)" "$SECS" "$cat_s" \
             "ratio to the last objectfs cat; s3fs cat took ${s3fs_cat}s; $PEAK"
     fi
     if ((!SKIP_TORCH)); then
@@ -253,10 +251,8 @@ for server in nginx rgw; do
             base_s=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-torch/$BUCKET/$CKPT" --via torch | secs_of)
             row "$server" "$run" "torch.load of the checkpoint in tmpfs (baseline)" "$base_s" "$base_s" "-"
             for prefetch in auto off; do
-                mount_ofs "$server" --prefetch-formats "$prefetch"
-                s=$(reader torch "$MNT/$CKPT" | secs_of)
-                unmount
-                row "$server" "$run" "objectfs mount --prefetch-formats $prefetch, torch.load" "$s" "$base_s" \
+                timed_read torch "$CKPT" mount_ofs "$server" --prefetch-formats "$prefetch"
+                row "$server" "$run" "objectfs mount --prefetch-formats $prefetch, torch.load" "$SECS" "$base_s" \
                     "plans $(stat_of prefetch_plans), downloaded $(stat_of bytes_downloaded), $PEAK"
             done
         done
