@@ -59,14 +59,14 @@ std::shared_ptr<Fetch> BlockCache::Lookup(uint64_t object, uint64_t block, Reuse
   if (it == blocks_.end()) return nullptr;
   std::shared_ptr<Fetch> fetch = it->second.fetch;
   if (reuse == Reuse::kKeep) {
+    MarkReadLocked(it->first, it->second);
     lru_.splice(lru_.begin(), lru_, it->second.lru);
   } else {
     // Drop-behind, even while the block is in flight (the caller holds the
     // fetch): a stream rarely comes back, so its passed blocks make room now
     // and a long scan recycles a few warm buffers (fresh memory costs page
     // faults) instead of filling the budget with data read once.
-    lru_.erase(it->second.lru);
-    blocks_.erase(it);
+    EraseLocked(it);
   }
   return fetch;
 }
@@ -77,10 +77,10 @@ std::shared_ptr<Fetch> BlockCache::Consume(uint64_t object, uint64_t block, uint
   auto it = blocks_.find({object, block});
   if (it == blocks_.end() || (fetch != nullptr && it->second.fetch.get() != fetch)) return nullptr;
   std::shared_ptr<Fetch> found = it->second.fetch;
+  // Still unread until all of it is: its other part's reader needs it.
   it->second.consumed += bytes;
   if (it->second.consumed >= block_length) {
-    lru_.erase(it->second.lru);
-    blocks_.erase(it);
+    EraseLocked(it);
   } else {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
   }
@@ -92,18 +92,36 @@ bool BlockCache::Contains(uint64_t object, uint64_t block) {
   return blocks_.count({object, block}) != 0;
 }
 
-bool BlockCache::MakeRoomLocked(uint64_t needed) {
-  // Walk from the back; blocks still being fetched cannot go yet.
-  auto it = lru_.end();
-  while (account_->used.load(std::memory_order_relaxed) + needed > budget_ && it != lru_.begin()) {
+bool BlockCache::MakeRoomLocked(uint64_t needed, const uint64_t* keep_unread_of) {
+  const auto fits = [&] {
+    return account_->used.load(std::memory_order_relaxed) + needed <= budget_;
+  };
+  // Frees `it`'s block once its fetch is done (the last reader copying it lets
+  // go of the memory); returns the next position.
+  const auto evict = [&](std::list<Key>::iterator it) {
+    auto next = std::next(it);
+    EraseLocked(blocks_.find(*it));
+    return next;
+  };
+  // Blocks read already, least recently used first.
+  for (auto it = lru_.end(); !fits() && blocks_.size() > unread_ && it != lru_.begin();) {
     --it;
-    auto entry = blocks_.find(*it);
-    if (!entry->second.fetch->done()) continue;
-    // Freed once the fetch's last block (and any reader copying it) lets go.
-    blocks_.erase(entry);
-    it = lru_.erase(it);
+    const Entry& entry = blocks_.find(*it)->second;
+    if (entry.fetch->done() && !entry.unread) it = evict(it);
   }
-  return account_->used.load(std::memory_order_relaxed) + needed <= budget_;
+  // Then blocks fetched ahead and not read yet, the furthest ahead (the
+  // newest) first: a reader needs the older ones sooner.
+  const auto others_unread = [&] {
+    if (keep_unread_of == nullptr) return unread_;
+    auto mine = unread_of_.find(*keep_unread_of);
+    return unread_ - (mine == unread_of_.end() ? 0 : mine->second);
+  };
+  for (auto it = lru_.begin(); !fits() && others_unread() > 0 && it != lru_.end();) {
+    const Entry& entry = blocks_.find(*it)->second;
+    const bool kept = keep_unread_of != nullptr && it->object == *keep_unread_of;
+    it = entry.fetch->done() && entry.unread && !kept ? evict(it) : std::next(it);
+  }
+  return fits();
 }
 
 std::shared_ptr<Fetch> BlockCache::AcquireBuffer(uint64_t length, bool force) {
@@ -115,13 +133,22 @@ std::shared_ptr<Fetch> BlockCache::AcquireBuffer(uint64_t length, bool force) {
 std::shared_ptr<Fetch> BlockCache::Register(uint64_t object, uint64_t first_block, uint64_t count,
                                             uint64_t offset, uint64_t length, bool speculative) {
   std::lock_guard lock(mu_);
-  if (!MakeRoomLocked(BufferPool::SizeClass(length)) && speculative) return nullptr;
+  // A fetch ahead of a reader is worth less than the same reader's earlier
+  // ones, which it will read first: it never evicts those.
+  if (!MakeRoomLocked(BufferPool::SizeClass(length), speculative ? &object : nullptr) &&
+      speculative) {
+    return nullptr;
+  }
   auto fetch = std::make_shared<Fetch>(offset, length, account_);
   for (uint64_t b = first_block; b < first_block + count; ++b) {
     const Key key{object, b};
     if (blocks_.count(key) != 0) continue;
     lru_.push_front(key);
-    blocks_.emplace(key, Entry{fetch, lru_.begin()});
+    blocks_.emplace(key, Entry{fetch, lru_.begin(), 0, speculative});
+    if (speculative) {
+      ++unread_;
+      ++unread_of_[object];
+    }
   }
   return fetch;
 }
@@ -131,8 +158,7 @@ void BlockCache::Forget(uint64_t object, uint64_t first_block, uint64_t count, c
   for (uint64_t b = first_block; b < first_block + count; ++b) {
     auto it = blocks_.find({object, b});
     if (it == blocks_.end() || it->second.fetch.get() != fetch) continue;
-    lru_.erase(it->second.lru);
-    blocks_.erase(it);
+    EraseLocked(it);
   }
 }
 
@@ -140,6 +166,22 @@ void BlockCache::Clear() {
   std::lock_guard lock(mu_);
   blocks_.clear();
   lru_.clear();
+  unread_ = 0;
+  unread_of_.clear();
+}
+
+void BlockCache::MarkReadLocked(const Key& key, Entry& entry) {
+  if (!entry.unread) return;
+  entry.unread = false;
+  --unread_;
+  auto it = unread_of_.find(key.object);
+  if (--it->second == 0) unread_of_.erase(it);
+}
+
+void BlockCache::EraseLocked(std::unordered_map<Key, Entry, KeyHash>::iterator it) {
+  MarkReadLocked(it->first, it->second);
+  lru_.erase(it->second.lru);
+  blocks_.erase(it);
 }
 
 }  // namespace objectfs::internal

@@ -101,7 +101,10 @@ class BlockCache {
   // Registers a fetch for blocks [first_block, first_block + count) covering
   // object bytes [offset, offset + length), evicting to make room. A
   // speculative fetch that does not fit the budget is refused (nullptr);
-  // a demand fetch always proceeds. Blocks already present are left alone
+  // a demand fetch always proceeds. A speculative fetch never evicts the
+  // blocks other speculative fetches of the same object brought in that no
+  // read has touched yet (the reader needs those first); a demand fetch may
+  // evict anything finished. Blocks already present are left alone
   // (the new fetch then only serves the missing ones). Thread-safe.
   std::shared_ptr<Fetch> Register(uint64_t object, uint64_t first_block, uint64_t count,
                                   uint64_t offset, uint64_t length, bool speculative);
@@ -133,11 +136,18 @@ class BlockCache {
     std::shared_ptr<Fetch> fetch;
     std::list<Key>::iterator lru;
     uint64_t consumed = 0;  // bytes read through Consume
+    bool unread = false;    // fetched ahead (speculative), not all read yet
   };
 
-  // Evicts finished blocks, least valuable first, until `needed` more bytes
-  // fit. Returns whether they fit. Caller holds mu_.
-  bool MakeRoomLocked(uint64_t needed);
+  // Evicts finished blocks until `needed` more bytes fit: read ones, least
+  // recently used first, then unread speculative ones, newest first, except
+  // those of object `*keep_unread_of` (if given). Returns whether they fit.
+  // Caller holds mu_.
+  bool MakeRoomLocked(uint64_t needed, const uint64_t* keep_unread_of = nullptr);
+  // The block no longer counts as unread. Caller holds mu_.
+  void MarkReadLocked(const Key& key, Entry& entry);
+  // Drops the block from the index and the LRU. Caller holds mu_.
+  void EraseLocked(std::unordered_map<Key, Entry, KeyHash>::iterator it);
 
   const uint64_t budget_;
   const uint64_t block_size_;
@@ -146,6 +156,10 @@ class BlockCache {
   std::mutex mu_;
   std::unordered_map<Key, Entry, KeyHash> blocks_;
   std::list<Key> lru_;  // front: keep longest; back: evict first
+  // Blocks with Entry::unread, in all and by object: eviction skips walks
+  // that can find nothing.
+  uint64_t unread_ = 0;
+  std::unordered_map<uint64_t, uint64_t> unread_of_;
   std::unordered_map<std::string, uint64_t> object_ids_;
 };
 

@@ -1,5 +1,7 @@
 #include "observe/metrics_transport.hpp"
 
+#include <strings.h>
+
 #include <array>
 #include <cstdio>
 #include <string>
@@ -79,6 +81,10 @@ void MetricsTransport::LogAttempt(const HttpRequest& request, const Result<HttpR
   std::string message = request.method + " ";
   message += outcome.ok() ? std::to_string(outcome->status) : outcome.status().ToString();
   message += std::string(", ") + took + ", " + std::to_string(bytes) + " bytes";
+  // The range: which bytes a read fetched (tracing misses and refetches).
+  for (const auto& [name, value] : request.headers) {
+    if (name.size() == 5 && strncasecmp(name.c_str(), "range", 5) == 0) message += ", " + value;
+  }
   const std::string url = RedactedUrl(request.url);
   log_(LogRecord{LogLevel::kDebug, message, url,
                  outcome.ok() ? RequestIdOf(*outcome) : std::string_view()});
