@@ -103,23 +103,31 @@ bool BlockCache::MakeRoomLocked(uint64_t needed, const uint64_t* keep_unread_of)
     EraseLocked(blocks_.find(*it));
     return next;
   };
+  uint64_t unread = 0;  // pass 1 leaves this as it is
+  for (const auto& [object, count] : unread_of_) unread += count;
   // Blocks read already, least recently used first.
-  for (auto it = lru_.end(); !fits() && blocks_.size() > unread_ && it != lru_.begin();) {
+  for (auto it = lru_.end(); !fits() && blocks_.size() > unread && it != lru_.begin();) {
     --it;
     const Entry& entry = blocks_.find(*it)->second;
     if (entry.fetch->done() && !entry.unread) it = evict(it);
   }
   // Then blocks fetched ahead and not read yet, the furthest ahead (the
   // newest) first: a reader needs the older ones sooner.
-  const auto others_unread = [&] {
-    if (keep_unread_of == nullptr) return unread_;
-    auto mine = unread_of_.find(*keep_unread_of);
-    return unread_ - (mine == unread_of_.end() ? 0 : mine->second);
-  };
-  for (auto it = lru_.begin(); !fits() && others_unread() > 0 && it != lru_.end();) {
+  uint64_t evictable = unread;
+  if (keep_unread_of != nullptr) {
+    if (auto mine = unread_of_.find(*keep_unread_of); mine != unread_of_.end()) {
+      evictable -= mine->second;
+    }
+  }
+  for (auto it = lru_.begin(); !fits() && evictable > 0 && it != lru_.end();) {
     const Entry& entry = blocks_.find(*it)->second;
     const bool kept = keep_unread_of != nullptr && it->object == *keep_unread_of;
-    it = entry.fetch->done() && entry.unread && !kept ? evict(it) : std::next(it);
+    if (entry.fetch->done() && entry.unread && !kept) {
+      it = evict(it);
+      --evictable;
+    } else {
+      ++it;
+    }
   }
   return fits();
 }
@@ -145,10 +153,7 @@ std::shared_ptr<Fetch> BlockCache::Register(uint64_t object, uint64_t first_bloc
     if (blocks_.count(key) != 0) continue;
     lru_.push_front(key);
     blocks_.emplace(key, Entry{fetch, lru_.begin(), 0, speculative});
-    if (speculative) {
-      ++unread_;
-      ++unread_of_[object];
-    }
+    if (speculative) ++unread_of_[object];
   }
   return fetch;
 }
@@ -166,14 +171,12 @@ void BlockCache::Clear() {
   std::lock_guard lock(mu_);
   blocks_.clear();
   lru_.clear();
-  unread_ = 0;
   unread_of_.clear();
 }
 
 void BlockCache::MarkReadLocked(const Key& key, Entry& entry) {
   if (!entry.unread) return;
   entry.unread = false;
-  --unread_;
   auto it = unread_of_.find(key.object);
   if (--it->second == 0) unread_of_.erase(it);
 }

@@ -156,9 +156,8 @@ class BlockCache {
   std::mutex mu_;
   std::unordered_map<Key, Entry, KeyHash> blocks_;
   std::list<Key> lru_;  // front: keep longest; back: evict first
-  // Blocks with Entry::unread, in all and by object: eviction skips walks
-  // that can find nothing.
-  uint64_t unread_ = 0;
+  // Blocks with Entry::unread, by object (only objects that have some):
+  // eviction skips walks that can find nothing.
   std::unordered_map<uint64_t, uint64_t> unread_of_;
   std::unordered_map<std::string, uint64_t> object_ids_;
 };

@@ -1,7 +1,5 @@
 #include "observe/metrics_transport.hpp"
 
-#include <strings.h>
-
 #include <array>
 #include <cstdio>
 #include <string>
@@ -83,7 +81,7 @@ void MetricsTransport::LogAttempt(const HttpRequest& request, const Result<HttpR
   message += std::string(", ") + took + ", " + std::to_string(bytes) + " bytes";
   // The range: which bytes a read fetched (tracing misses and refetches).
   for (const auto& [name, value] : request.headers) {
-    if (name.size() == 5 && strncasecmp(name.c_str(), "range", 5) == 0) message += ", " + value;
+    if (AsciiLower(name) == "range") message += ", " + value;
   }
   const std::string url = RedactedUrl(request.url);
   log_(LogRecord{LogLevel::kDebug, message, url,
