@@ -482,6 +482,19 @@ class PageCacheReader {
     for (const ByteRange& r : requests) ReadPieces(file_, r.offset, r.length, r.length, bytes_);
   }
 
+  // A loader through a mount: the header's first block, then every tensor of
+  // `header` in name order with `overshoot` bytes more (the kernel's
+  // readahead past it), `pause` apart.
+  void ReadByName(const safetensors::Header& header, uint64_t overshoot,
+                  std::chrono::milliseconds pause) {
+    Read(0, 64 * kKiB);
+    for (size_t index : NameOrder(header)) {
+      const ByteRange r = TensorRange(header, index);
+      Read(r.offset, r.length + overshoot);
+      std::this_thread::sleep_for(pause);
+    }
+  }
+
  private:
   static constexpr uint64_t kPage = 4096;
   File& file_;
@@ -499,13 +512,8 @@ TEST_CASE("prefetch: a mount's name-order reads in a tight budget fetch the file
   Engine e(SmallReads(4 * kMiB));
   e.store->Put(e.key, model.bytes);
   auto file = e.Open();
-  PageCacheReader kernel(*file, model.bytes, /*reversed=*/false);
-  kernel.Read(0, 64 * kKiB);
-  for (size_t index : NameOrder(model.header)) {
-    const ByteRange r = TensorRange(model.header, index);
-    kernel.Read(r.offset, r.length + 5 * tensor / 2);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  PageCacheReader(*file, model.bytes, /*reversed=*/false)
+      .ReadByName(model.header, 5 * tensor / 2, std::chrono::milliseconds(5));
   const auto stats = e.core->stats().Snapshot();
   CHECK(stats.memory_peak <= 4 * kMiB);
   CHECK(e.store->BytesRead() <= model.bytes.size() * 11 / 10);
@@ -525,13 +533,8 @@ TEST_CASE("prefetch: a plan whose window is the whole budget never evicts what c
   Engine e(read);
   e.store->Put(e.key, model.bytes);
   auto file = e.Open();
-  PageCacheReader kernel(*file, model.bytes, /*reversed=*/false);
-  kernel.Read(0, 64 * kKiB);
-  for (size_t index : NameOrder(model.header)) {
-    const ByteRange r = TensorRange(model.header, index);
-    kernel.Read(r.offset, r.length);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  PageCacheReader(*file, model.bytes, /*reversed=*/false)
+      .ReadByName(model.header, 0, std::chrono::milliseconds(5));
   CHECK(e.core->stats().Snapshot().memory_peak <= 2 * kMiB);
   CHECK(e.store->BytesRead() <= model.bytes.size() * 11 / 10);
 }
@@ -546,13 +549,8 @@ TEST_CASE("prefetch: a block read in parts out of order is fetched once", "[pref
   Engine e(SmallReads(64 * kMiB));
   e.store->Put(e.key, model.bytes);
   auto file = e.Open();
-  PageCacheReader kernel(*file, model.bytes, /*reversed=*/true);
-  kernel.Read(0, 64 * kKiB);
-  for (size_t index : NameOrder(model.header)) {
-    const ByteRange r = TensorRange(model.header, index);
-    kernel.Read(r.offset, r.length);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  PageCacheReader(*file, model.bytes, /*reversed=*/true)
+      .ReadByName(model.header, 0, std::chrono::milliseconds(2));
   const auto stats = e.core->stats().Snapshot();
   CHECK(stats.prefetch_plans == 1);
   // Exactly once when the plan keeps ahead; the bound leaves room for a slow
