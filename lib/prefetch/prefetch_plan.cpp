@@ -126,7 +126,9 @@ void PrefetchPlan::Pump(const IssueFn& issue) {
        ++i) {
     Chunk& chunk = chunks_[i];
     if (chunk.issued) {
-      if (i >= cursor_) ahead += chunk.range.length;
+      // Chunks the reader has read through have left the cache: inside a
+      // tensor larger than the window, the window runs ahead of the reader.
+      if (i >= cursor_ && !ReadThroughLocked(chunk.range)) ahead += chunk.range.length;
       continue;
     }
     const std::vector<ByteRange> pieces = UnreadLocked(chunk.range);
@@ -147,6 +149,13 @@ void PrefetchPlan::Pump(const IssueFn& issue) {
     if (no_room) break;  // the rest of this chunk when the reader has made room
     chunk.issued = true;
   }
+}
+
+bool PrefetchPlan::ReadThroughLocked(ByteRange chunk) const {
+  auto it = read_.upper_bound(chunk.offset);
+  if (it == read_.begin()) return false;
+  --it;
+  return it->first <= chunk.offset && it->second >= chunk.end();
 }
 
 std::vector<ByteRange> PrefetchPlan::UnreadLocked(ByteRange chunk) const {

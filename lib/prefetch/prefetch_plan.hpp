@@ -120,6 +120,8 @@ class PrefetchPlan {
   void BuildLocked(size_t from);
   // The parts of `chunk` not read yet, widened to whole blocks.
   std::vector<ByteRange> UnreadLocked(ByteRange chunk) const;
+  // Whether every byte of `chunk` has been read.
+  bool ReadThroughLocked(ByteRange chunk) const;
   // The offset-sorted index of the non-empty tensor holding byte `offset`.
   size_t TensorAt(uint64_t offset) const;
   Track& CurrentLocked() { return kind_ == Order::kName ? by_name_ : by_offset_; }
