@@ -25,9 +25,10 @@ namespace objectfs::internal {
 class ClientCore;
 
 // The format-aware prefetch a file of `key` gets (prefetch_formats=auto and a
-// format the planner knows): a .safetensors header, or a torch.save zip
-// (.pt, .pth, .bin, .ckpt) whose central directory is read at its end.
-enum class PlanFormat { kNone, kSafetensors, kTorchZip };
+// format the planner knows): a .safetensors or .gguf header read at offset 0,
+// or a torch.save zip (.pt, .pth, .bin, .ckpt) whose central directory is read
+// at its end.
+enum class PlanFormat { kNone, kSafetensors, kTorchZip, kGguf };
 PlanFormat PlanFormatOf(const ReadOptions& options, std::string_view key);
 
 class ObjectReader {
@@ -128,6 +129,7 @@ class ObjectReader {
   // directory that does not parse just means no plan.
   void MaybeStartPlan(uint64_t offset, std::span<const std::byte> bytes);
   Result<safetensors::Header> ReadSafetensorsHeader(std::span<const std::byte> first);
+  Result<safetensors::Header> ReadGgufHeader(std::span<const std::byte> first);
   Result<safetensors::Header> ReadTorchZipHeader(std::span<const std::byte> tail);
   void StartPlan(safetensors::Header header);
   // After a read at offset 0 of a shard index: starts the header reads of its

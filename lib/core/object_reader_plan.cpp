@@ -9,6 +9,7 @@
 #include "core/object_reader.hpp"
 #include "core/shard_warm.hpp"
 #include "objectfs/safetensors.hpp"
+#include "prefetch/gguf.hpp"
 #include "prefetch/shard_index.hpp"
 #include "prefetch/torch_zip.hpp"
 
@@ -18,6 +19,7 @@ PlanFormat PlanFormatOf(const ReadOptions& options, std::string_view key) {
   if (options.prefetch_formats != "auto") return PlanFormat::kNone;
   if (key.ends_with(".safetensors")) return PlanFormat::kSafetensors;
   if (prefetch::IsTorchCheckpointName(key)) return PlanFormat::kTorchZip;
+  if (prefetch::IsGgufName(key)) return PlanFormat::kGguf;
   return PlanFormat::kNone;
 }
 
@@ -56,6 +58,7 @@ bool ObjectReader::StartsPlan(uint64_t offset, uint64_t length, bool direct, boo
   if (plan_state_.load(std::memory_order_relaxed) != kArmed) return false;
   switch (plan_format_) {
     case PlanFormat::kSafetensors:
+    case PlanFormat::kGguf:
       return offset == 0 && !direct;
     case PlanFormat::kTorchZip:
       return offset + length == info_.size && !streamed;
@@ -66,11 +69,22 @@ bool ObjectReader::StartsPlan(uint64_t offset, uint64_t length, bool direct, boo
 }
 
 void ObjectReader::MaybeStartPlan(uint64_t offset, std::span<const std::byte> bytes) {
-  const bool header_read = offset == 0 && plan_format_ == PlanFormat::kSafetensors;
   int armed = kArmed;
   if (!plan_state_.compare_exchange_strong(armed, kStarting)) return;
-  Result<safetensors::Header> header =
-      header_read ? ReadSafetensorsHeader(bytes) : ReadTorchZipHeader(bytes);
+  Result<safetensors::Header> header = InvalidArgument("no plan");
+  switch (plan_format_) {
+    case PlanFormat::kSafetensors:
+      if (offset == 0) header = ReadSafetensorsHeader(bytes);
+      break;
+    case PlanFormat::kGguf:
+      if (offset == 0) header = ReadGgufHeader(bytes);
+      break;
+    case PlanFormat::kTorchZip:
+      header = ReadTorchZipHeader(bytes);
+      break;
+    case PlanFormat::kNone:
+      break;
+  }
   if (!header.ok() || header->tensors.empty()) {
     plan_state_.store(kNoPlan, std::memory_order_release);
     return;
@@ -93,6 +107,30 @@ Result<safetensors::Header> ObjectReader::ReadSafetensorsHeader(std::span<const 
   }
   return safetensors::ParseHeader(
       std::string_view(reinterpret_cast<const char*>(first.data()) + 8, length), info_.size);
+}
+
+Result<safetensors::Header> ObjectReader::ReadGgufHeader(std::span<const std::byte> first) {
+  // The header says nothing of its length: read on, four times as much each
+  // time (at least 1 MiB), until the tensor infos end.
+  std::vector<std::byte> more;
+  std::span<const std::byte> head = first;
+  for (;;) {
+    Result<safetensors::Header> header = prefetch::GgufHeader(head, info_.size);
+    if (header.ok() || header.status().code() != StatusCode::kOutOfRange ||
+        head.size() >= info_.size) {
+      return header;
+    }
+    const uint64_t want = std::min(
+        {info_.size, prefetch::kMaxGgufHeader, std::max<uint64_t>(4 * head.size(), 1 << 20)});
+    if (want <= head.size()) return header;
+    std::vector<std::byte> next(static_cast<size_t>(want));
+    std::memcpy(next.data(), head.data(), head.size());
+    OBJECTFS_ASSIGN_OR_RETURN(const size_t n,
+                              Read(head.size(), std::span(next).subspan(head.size())));
+    if (n != next.size() - head.size()) return DataLoss("short gguf header read");
+    more = std::move(next);
+    head = more;
+  }
 }
 
 Result<safetensors::Header> ObjectReader::ReadTorchZipHeader(std::span<const std::byte> tail) {

@@ -224,7 +224,8 @@ const OptionInfo kOptions[] = {
              "order loaders read them (by name), within memory_limit; a read of a "
              "*.safetensors.index.json starts the header reads of its shards; a read of the end "
              "of a .pt/.pth/.bin/.ckpt torch.save zip prefetches its records in the order "
-             "torch.load reads them; off: plain readahead only",
+             "torch.load reads them; a .gguf header read prefetches its tensors layer by layer, "
+             "in the order llama.cpp loads them; off: plain readahead only",
      .env = {"OBJECTFS_PREFETCH_FORMATS"},
      .value_name = "MODE",
      .field = OBJECTFS_FIELD(read.prefetch_formats)},

@@ -14,6 +14,7 @@
 #include "objectfs/file.hpp"
 #include "objectfs/safetensors.hpp"
 #include "prefetch/tensor_ranges.hpp"
+#include "unit/gguf_model.hpp"
 #include "unit/memory_store.hpp"
 #include "unit/safetensors_model.hpp"
 #include "unit/torch_zip_model.hpp"
@@ -214,6 +215,39 @@ TEST_CASE("plan: chunks go out in name order, a window ahead of the reader", "[p
     CHECK(at >= 3);
   }
   CHECK(plan.order() == Order::kName);
+}
+
+TEST_CASE("plan: inside a tensor larger than the window, the window runs ahead of the reader",
+          "[prefetch]") {
+  // An embedding or an expert's weights outgrow any window: past its first
+  // window the reader of such a tensor must still find its bytes arriving.
+  const Model model = MakeModel(4, 4 * kMiB + 100);
+  PlanConfig config = TestConfig(model, 1 * kMiB);
+  config.max_in_flight = 100;
+  PrefetchPlan plan(model.header, config);
+  std::vector<ByteRange> issued;
+  auto issue = Recording(issued);
+  const ByteRange first = TensorRange(model.header, NameOrder(model.header)[0]);
+  uint64_t reach = 0;
+  const auto reached = [&] {
+    for (const ByteRange& chunk : issued) {
+      if (chunk.offset < first.end()) reach = std::max(reach, chunk.end());
+    }
+    return reach;
+  };
+  plan.Pump(issue);
+  CHECK(reached() <= first.offset + config.window + config.block_size);
+  // The reader reads through the tensor in the kernel's 128 KiB requests.
+  for (uint64_t at = first.offset; at < first.end(); at += 128 * kKiB) {
+    plan.OnRead(at, std::min(128 * kKiB, first.end() - at));
+    for (auto& chunk : issued) plan.OnFetchDone(chunk.length);
+    issued.clear();
+    plan.Pump(issue);
+    const uint64_t read_to = std::min(first.end(), at + 128 * kKiB);
+    // A window ahead, less the chunk the reader is in (counted whole), up to
+    // the tensor's end; without the slide it stayed at the first window.
+    CHECK(reached() >= std::min(first.end(), read_to + config.window - 2 * config.chunk_size));
+  }
 }
 
 TEST_CASE("plan: each tensor's chunks run lead_bytes into the next tensor of the file",
@@ -591,6 +625,39 @@ TEST_CASE("prefetch: torch.load's reads of a checkpoint zip follow its records' 
     // fetched twice (two 64 KiB blocks of each 1 MiB record at most).
     CHECK(e.store->BytesRead() <= ck.bytes.size() * 115 / 100);
     CHECK(stats.cache_hits > 4 * stats.cache_misses);
+  } else {
+    CHECK(stats.prefetch_plans == 0);
+  }
+}
+
+TEST_CASE("prefetch: llama.cpp's reads of a GGUF file follow its layers' numbers", "[prefetch]") {
+  // Converters write blk.0, blk.1, blk.10, ... and llama.cpp loads blk.0,
+  // blk.1, blk.2, ...: through a budget a third of the file, only a plan in
+  // that order keeps the fetches to about the file once.
+  const auto model = testing::MakeGguf(12, 1 * kMiB + 13, 3000);  // a header of about 45 KiB
+  ReadOptions read = SmallReads(16 * kMiB);
+  const bool formats = GENERATE(true, false);
+  CAPTURE(formats);
+  if (!formats) read.prefetch_formats = "off";
+  Engine e(read);
+  e.key = "llm/model-Q8_0.gguf";
+  e.store->Put(e.key, model.bytes);
+  auto file = e.Open();
+  // As llama.cpp: the header through a 4 KiB stdio buffer, then each tensor.
+  ReadPieces(*file, 0, model.data_offset, 4 * kKiB, model.bytes);
+  for (const auto& tensor : model.load_order) {
+    ReadPieces(*file, tensor.offset, tensor.size, 128 * kKiB, model.bytes);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto stats = e.core->stats().Snapshot();
+  CHECK(stats.memory_peak <= 16 * kMiB);
+  if (formats) {
+    CHECK(stats.prefetch_plans == 1);
+    // The first tensor llama.cpp loads is the last by name: its misses, and
+    // few others, as the window runs ahead of the reader inside each tensor
+    // (each is as large as the window here).
+    CHECK(e.store->BytesRead() <= model.bytes.size() * 105 / 100);
+    CHECK(stats.cache_hits > 10 * stats.cache_misses);
   } else {
     CHECK(stats.prefetch_plans == 0);
   }
