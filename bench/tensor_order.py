@@ -18,6 +18,12 @@ read it. One JSON line per run on stdout.
   bench/tensor_order.py generate-torch /dev/shm/model.pt --size 1G --tensors 256
   bench/tensor_order.py read /mnt/x/model.pt --via torch
 
+  # a GGUF file shaped like a small llama model, written in the byte order of
+  # its names (blk.0, blk.1, blk.10, ...), read in llama.cpp's load order
+  # (layer by layer) by pread or numpy.memmap (llama.cpp's mmap)
+  bench/tensor_order.py generate-gguf /dev/shm/model.gguf --size 1G --layers 16
+  bench/tensor_order.py read /mnt/x/model.gguf --via memmap
+
   # safe_open of half the tensors (every other name) straight from S3: bytes
   # fetched (Client.stats() bytes_downloaded) against bytes asked for
   PYTHONPATH=build/python bench/tensor_order.py safe-open s3://bench/model.safetensors
@@ -35,6 +41,8 @@ import os
 import struct
 import sys
 import time
+
+import gguf_model
 
 MIB = 1 << 20
 
@@ -126,10 +134,12 @@ def read(path, via, want_hash):
     pending = []
     total = 0
     start = time.perf_counter()
-    with open(path, "rb", buffering=0) as f:
-        tensors = read_header(f)
+    gguf = path.endswith(".gguf")
+    with open(path, "rb", buffering=0 if not gguf else -1) as f:
+        tensors = gguf_model.read_header(f) if gguf else read_header(f)
+        order = gguf_model.load_order(tensors) if gguf else sorted(tensors)
         mapped = numpy.memmap(path, dtype=numpy.uint8, mode="r") if via == "memmap" else None
-        for name in sorted(tensors):
+        for name in order:
             begin, end = tensors[name]
             n = end - begin
             if n > buffer.size:
@@ -186,6 +196,11 @@ def main():
     gt.add_argument("--size", default="1G")
     gt.add_argument("--tensors", type=int, default=256)
     gt.add_argument("--seed", type=int, default=19)
+    gg = sub.add_parser("generate-gguf")
+    gg.add_argument("path")
+    gg.add_argument("--size", default="1G")
+    gg.add_argument("--layers", type=int, default=16)
+    gg.add_argument("--seed", type=int, default=19)
     s = sub.add_parser("safe-open")
     s.add_argument("uri")
     s.add_argument("--no-sign-request", action="store_true")
@@ -194,6 +209,12 @@ def main():
         generate(args.path, parse_size(args.size), args.tensors, args.seed)
     elif args.cmd == "generate-torch":
         generate_torch(args.path, parse_size(args.size), args.tensors, args.seed)
+    elif args.cmd == "generate-gguf":
+        import numpy
+
+        count, size = gguf_model.generate(args.path, parse_size(args.size), args.layers,
+                                          numpy.random.default_rng(args.seed))
+        print(json.dumps({"generated": args.path, "tensors": count, "bytes": size}))
     elif args.cmd == "read" and args.via == "torch":
         print(json.dumps(read_torch(args.path, args.hash)))
     elif args.cmd == "read":

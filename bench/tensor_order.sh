@@ -9,20 +9,28 @@
 # daemon's peak RSS (VmHWM). Then torch.load of a torch.save checkpoint of the
 # same shape (its records' byte order is not its read order) through a fresh
 # mount, with the format prefetch and without, against torch.load of the file
-# in tmpfs (both fill fresh tensors). Then safe_open of half the tensors
-# straight from S3: bytes fetched / asked.
+# in tmpfs (both fill fresh tensors). Then a GGUF file shaped like a small
+# llama model (its tensors in the byte order of their names, embedding and
+# output larger than a prefetch window) read in llama.cpp's load order by
+# pread and numpy.memmap, with and without the format prefetch, against `cat`
+# of it. Then safe_open of half the tensors straight from S3: bytes fetched / asked.
 #
 #   bench/tensor_order.sh [--size 1G] [--tensors 256] [--runs 2] [--skip-s3fs] [--skip-torch]
+#                         [--skip-safetensors] [--skip-gguf] [--out FILE]
+#
+# OBJECTFS_BIN=path runs another build's objectfs (a before/after pair).
 #
 # Prints one row per measurement (seconds, GB/s, ratio to the same round's
-# cat) and saves them to bench/results/tensor_order.md. Needs root (FUSE,
+# cat) and saves them to FILE (bench/results/tensor_order.md). Needs root (FUSE,
 # drop_caches) and a build (build/objectfs, build/python). Everything lives in
 # one temp dir plus one under /dev/shm, removed on exit.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 PY=/usr/bin/python3
-SIZE=1G TENSORS=256 RUNS=2 SKIP_S3FS=0 SKIP_TORCH=0
+SIZE=1G TENSORS=256 RUNS=2 SKIP_S3FS=0 SKIP_TORCH=0 SKIP_SAFETENSORS=0 SKIP_GGUF=0
+OUT=$REPO/bench/results/tensor_order.md
+OFS=${OBJECTFS_BIN:-$REPO/build/objectfs}
 while [[ $# -gt 0 ]]; do
     case $1 in
         --size) SIZE=${2:?}; shift ;;
@@ -30,19 +38,22 @@ while [[ $# -gt 0 ]]; do
         --runs) RUNS=${2:?}; shift ;;
         --skip-s3fs) SKIP_S3FS=1 ;;
         --skip-torch) SKIP_TORCH=1 ;;
-        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --skip-safetensors) SKIP_SAFETENSORS=1 ;;
+        --skip-gguf) SKIP_GGUF=1 ;;
+        --out) OUT=$(realpath -m "${2:?}"); shift ;;
+        -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "tensor_order.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
 done
 [[ $(id -u) -eq 0 ]] || exec sudo -E "$0" "$@"
-[[ -x $REPO/build/objectfs ]] || { echo "tensor_order.sh: build/objectfs is missing" >&2; exit 1; }
+[[ -x $OFS ]] || { echo "tensor_order.sh: $OFS is missing" >&2; exit 1; }
 ((SKIP_S3FS)) || command -v s3fs >/dev/null || { echo "tensor_order.sh: no s3fs (apt-get install s3fs, or --skip-s3fs)" >&2; exit 1; }
 ((SKIP_TORCH)) || $PY -c 'import torch' 2>/dev/null || { echo "tensor_order.sh: no torch (apt-get install python3-torch, or --skip-torch)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/objectfs-tensors.XXXXXX)
 DATA=$(mktemp -d /dev/shm/objectfs-tensors.XXXXXX)
-MNT=$WORK/mnt KEY=model.safetensors CKPT=model.pt BUCKET=bench
+MNT=$WORK/mnt KEY=model.safetensors CKPT=model.pt GGUF=model.gguf BUCKET=bench
 NGINX_PIDS=() MOUNT_PID="" RGW=0
 cleanup() {
     local rc=$?
@@ -67,7 +78,7 @@ export NO_PROXY=127.0.0.1,localhost AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/nu
 # ------------------------------------------------------------------ data and servers
 # The checkpoint has a web root of its own: the static listing nginx answers
 # names every key of its root, whatever prefix a lookup asks for.
-mkdir -p "$DATA/www/$BUCKET" "$DATA/www-torch/$BUCKET" "$MNT"
+mkdir -p "$DATA/www/$BUCKET" "$DATA/www-torch/$BUCKET" "$DATA/www-gguf/$BUCKET" "$MNT"
 log "generating a $SIZE model of $TENSORS tensors (names shuffled over offsets)"
 $PY "$REPO/bench/tensor_order.py" generate "$DATA/www/$BUCKET/$KEY" --size "$SIZE" --tensors "$TENSORS" >&2
 MODEL_BYTES=$(stat -c %s "$DATA/www/$BUCKET/$KEY")
@@ -77,6 +88,11 @@ if ((!SKIP_TORCH)); then
     log "generating a torch.save checkpoint of the same shape"
     $PY "$REPO/bench/tensor_order.py" generate-torch "$DATA/www-torch/$BUCKET/$CKPT" --size "$SIZE" --tensors "$TENSORS" >&2
     WANT_TORCH_HASH=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-torch/$BUCKET/$CKPT" --via torch --hash | sha_of)
+fi
+if ((!SKIP_GGUF)); then
+    log "generating a $SIZE GGUF file shaped like a llama model"
+    $PY "$REPO/bench/tensor_order.py" generate-gguf "$DATA/www-gguf/$BUCKET/$GGUF" --size "$SIZE" >&2
+    WANT_GGUF_HASH=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-gguf/$BUCKET/$GGUF" --hash | sha_of)
 fi
 
 # shellcheck source=bench/nginx_s3.sh
@@ -95,6 +111,7 @@ start_nginx() {  # NAME: serves $DATA/NAME; sets STARTED_ENDPOINT
 start_nginx www
 NGINX_ENDPOINT=$STARTED_ENDPOINT MODEL_NGINX_ENDPOINT=$STARTED_ENDPOINT
 ((SKIP_TORCH)) || { start_nginx www-torch; TORCH_NGINX_ENDPOINT=$STARTED_ENDPOINT; }
+((SKIP_GGUF)) || { start_nginx www-gguf; GGUF_NGINX_ENDPOINT=$STARTED_ENDPOINT; }
 
 # Started when its rows come: its work after an upload (seconds of both CPUs)
 # would otherwise run during the nginx rows.
@@ -107,7 +124,8 @@ start_rgw() {
     . "$WORK/rgw/env"
     $PY "$REPO/tests/servers/s3_fixtures.py" "$WORK/rgw/env" create-bucket "$BUCKET" >&2
     local file
-    for file in "www/$BUCKET/$KEY" $( ((SKIP_TORCH)) || echo "www-torch/$BUCKET/$CKPT"); do
+    for file in "www/$BUCKET/$KEY" $( ((SKIP_TORCH)) || echo "www-torch/$BUCKET/$CKPT") \
+        $( ((SKIP_GGUF)) || echo "www-gguf/$BUCKET/$GGUF"); do
         $PY "$REPO/bench/bench_util.py" upload "$WORK/rgw/env" "$BUCKET" "${file##*/}" "$DATA/$file" $((64 << 20)) 4 >/dev/null
     done
     wait_quiet
@@ -141,7 +159,7 @@ ofs_sign() { [[ $1 == rgw ]] || echo --no-sign-request; }
 mount_ofs() {  # SERVER [OPTION...]
     local server=$1
     # shellcheck disable=SC2046
-    env $(ofs_env "$server") "$REPO/build/objectfs" $(ofs_sign "$server") --stats "${@:2}" \
+    env $(ofs_env "$server") "$OFS" $(ofs_sign "$server") --stats "${@:2}" \
         mount "s3://$BUCKET" "$MNT" --foreground </dev/null >"$WORK/mount.log" 2>&1 &
     MOUNT_PID=$!
     wait_mounted
@@ -205,8 +223,8 @@ timed_read() {  # VIA FILE MOUNT...
 }
 
 # ------------------------------------------------------------------ rows
-for server in nginx rgw; do
-    [[ $server == rgw ]] && start_rgw
+safetensors_rows() {  # SERVER
+    local server=$1 run cat_s via got s3fs_cat
     for ((run = 1; run <= RUNS; run++)); do
         timed_read cat "$KEY" mount_ofs "$server"
         cat_s=$SECS
@@ -243,26 +261,55 @@ for server in nginx rgw; do
         row "$server" 1 "s3fs, every tensor in name order (pread)" "$SECS" "$cat_s" \
             "ratio to the last objectfs cat; s3fs cat took ${s3fs_cat}s; $PEAK"
     fi
-    if ((!SKIP_TORCH)); then
-        ROW_BYTES=$(stat -c %s "$DATA/www-torch/$BUCKET/$CKPT") NGINX_ENDPOINT=$TORCH_NGINX_ENDPOINT
-        for ((run = 1; run <= RUNS; run++)); do
-            # torch.load fills fresh tensors wherever it reads from: the
-            # baseline is the same load of the file in tmpfs.
-            base_s=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-torch/$BUCKET/$CKPT" --via torch | secs_of)
-            row "$server" "$run" "torch.load of the checkpoint in tmpfs (baseline)" "$base_s" "$base_s" "-"
+}
+
+torch_rows() {  # SERVER
+    local server=$1 run base_s prefetch got
+    ROW_BYTES=$(stat -c %s "$DATA/www-torch/$BUCKET/$CKPT") NGINX_ENDPOINT=$TORCH_NGINX_ENDPOINT
+    for ((run = 1; run <= RUNS; run++)); do
+        # torch.load fills fresh tensors wherever it reads from: the
+        # baseline is the same load of the file in tmpfs.
+        base_s=$($PY "$REPO/bench/tensor_order.py" read "$DATA/www-torch/$BUCKET/$CKPT" --via torch | secs_of)
+        row "$server" "$run" "torch.load of the checkpoint in tmpfs (baseline)" "$base_s" "$base_s" "-"
+        for prefetch in auto off; do
+            timed_read torch "$CKPT" mount_ofs "$server" --prefetch-formats "$prefetch"
+            row "$server" "$run" "objectfs mount --prefetch-formats $prefetch, torch.load" "$SECS" "$base_s" \
+                "plans $(stat_of prefetch_plans), downloaded $(stat_of bytes_downloaded), $PEAK"
+        done
+    done
+    mount_ofs "$server"
+    got=$(reader torch "$MNT/$CKPT" --hash | sha_of)
+    unmount
+    [[ $got == "$WANT_TORCH_HASH" ]] || { log "$server: checkpoint tensors through the mount differ"; exit 1; }
+    unset ROW_BYTES
+    NGINX_ENDPOINT=$MODEL_NGINX_ENDPOINT
+}
+
+gguf_rows() {  # SERVER
+    local server=$1 run cat_s via prefetch got
+    ROW_BYTES=$(stat -c %s "$DATA/www-gguf/$BUCKET/$GGUF") NGINX_ENDPOINT=$GGUF_NGINX_ENDPOINT
+    for ((run = 1; run <= RUNS; run++)); do
+        timed_read cat "$GGUF" mount_ofs "$server"
+        cat_s=$SECS
+        row "$server" "$run" "objectfs mount, cat of the GGUF file (baseline)" "$cat_s" "$cat_s" "$PEAK"
+        for via in pread memmap; do
             for prefetch in auto off; do
-                timed_read torch "$CKPT" mount_ofs "$server" --prefetch-formats "$prefetch"
-                row "$server" "$run" "objectfs mount --prefetch-formats $prefetch, torch.load" "$SECS" "$base_s" \
-                    "plans $(stat_of prefetch_plans), downloaded $(stat_of bytes_downloaded), $PEAK"
+                timed_read "$via" "$GGUF" mount_ofs "$server" --prefetch-formats "$prefetch"
+                row "$server" "$run" "objectfs mount --prefetch-formats $prefetch, GGUF in llama.cpp's order ($via)" \
+                    "$SECS" "$cat_s" "plans $(stat_of prefetch_plans), downloaded $(stat_of bytes_downloaded), $PEAK"
             done
         done
-        mount_ofs "$server"
-        got=$(reader torch "$MNT/$CKPT" --hash | sha_of)
-        unmount
-        [[ $got == "$WANT_TORCH_HASH" ]] || { log "$server: checkpoint tensors through the mount differ"; exit 1; }
-        unset ROW_BYTES
-        NGINX_ENDPOINT=$MODEL_NGINX_ENDPOINT
-    fi
+    done
+    mount_ofs "$server"
+    got=$(reader memmap "$MNT/$GGUF" --hash | sha_of)
+    unmount
+    [[ $got == "$WANT_GGUF_HASH" ]] || { log "$server: GGUF tensor bytes through the mount differ"; exit 1; }
+    unset ROW_BYTES
+    NGINX_ENDPOINT=$MODEL_NGINX_ENDPOINT
+}
+
+safe_open_row() {  # SERVER
+    local server=$1 half fields h_secs h_fetched h_asked h_ratio
     # shellcheck disable=SC2046
     half=$(env $(ofs_env "$server") PYTHONPATH="$REPO/build/python" $PY "$REPO/bench/tensor_order.py" \
         safe-open "s3://$BUCKET/$KEY" $(ofs_sign "$server"))
@@ -272,12 +319,21 @@ d = json.load(sys.stdin)
 print(d["seconds"], d["fetched"], d["asked"], d["ratio"])')
     read -r h_secs h_fetched h_asked h_ratio <<<"$fields"
     ROWS+=("| $server | 1 | Python safe_open, half the tensors (every other name) | $h_secs | - | - | bytes fetched / asked: $h_fetched / $h_asked = $h_ratio |")
+}
+
+for server in nginx rgw; do
+    [[ $server == rgw ]] && start_rgw
+    ((SKIP_SAFETENSORS)) || safetensors_rows "$server"
+    ((SKIP_TORCH)) || torch_rows "$server"
+    ((SKIP_GGUF)) || gguf_rows "$server"
+    ((SKIP_SAFETENSORS)) || safe_open_row "$server"
 done
 
 {
-    echo "model: $((MODEL_BYTES >> 20)) MiB, $TENSORS tensors, names shuffled over offsets; $(nproc) CPUs; commit $(git -C "$REPO" rev-parse --short HEAD)"
+    echo "model: $((MODEL_BYTES >> 20)) MiB, $TENSORS tensors, names shuffled over offsets; $(nproc) CPUs; commit $(git -C "$REPO" rev-parse --short HEAD); $OFS"
+    ((SKIP_GGUF)) || echo "GGUF: $(($(stat -c %s "$DATA/www-gguf/$BUCKET/$GGUF") >> 20)) MiB, llama-shaped, 16 layers, token_embd and output 3/16 of it each"
     echo
     echo "| server | run | workload (fresh mount, page cache dropped) | seconds | GB/s | vs the same run's baseline | notes |"
     echo "|---|---|---|---|---|---|---|"
     printf '%s\n' "${ROWS[@]}"
-} | tee "$REPO/bench/results/tensor_order.md"
+} | tee "$OUT"

@@ -1,7 +1,8 @@
 """The format-aware prefetch through `objectfs mount` against a real Ceph RGW:
-tensors of a .safetensors file read in name order (not their byte order), with
-a memory budget smaller than the file, are byte-exact and come from the plan
-(the daemon's prefetch counters)."""
+tensors of a .safetensors file read in name order (not their byte order), of a
+torch.save checkpoint loaded by torch.load and of a GGUF file read in
+llama.cpp's order, with a memory budget smaller than the file, are byte-exact
+and come from the plan (the daemon's prefetch counters)."""
 
 import json
 import mmap
@@ -9,6 +10,8 @@ import os
 import random
 import struct
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +21,9 @@ from test_mount import mounter, put, unmount  # noqa: F401  (mounter is a fixtur
 pytestmark = pytest.mark.skipif(not os.path.exists("/dev/fuse"), reason="no /dev/fuse")
 
 MIB = 1 << 20
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import gguf_model  # noqa: E402  (the bench's GGUF writer and reader)
 
 
 def write_model(path, count=40, seed=11):
@@ -153,5 +159,41 @@ def test_torch_load_of_a_checkpoint_follows_its_records(mounter, rgw, tmp_path):
         assert stats["prefetch_plans"] == 1, stats
         assert stats["prefetch_bytes"] >= 0.7 * size, stats
         assert stats["bytes_downloaded"] <= 1.2 * size, stats
+    finally:
+        delete(rgw, key)
+
+
+@pytest.mark.parametrize("use_mmap", [False, True], ids=["pread", "mmap"])
+def test_gguf_in_llama_order_is_exact_and_prefetched(mounter, rgw, tmp_path, use_mmap):
+    # Converters write blk.0, blk.1, blk.10, ... and llama.cpp loads blk.0,
+    # blk.1, blk.2, ...; the header (a 32,000-token vocabulary, ~450 KiB) is
+    # longer than the mount's first read, and the embedding is larger than
+    # the plan's window.
+    numpy = pytest.importorskip("numpy")
+    src = tmp_path / "model.gguf"
+    gguf_model.generate(src, 24 * MIB, 8, numpy.random.default_rng(3))
+    expected = src.read_bytes()
+    key = f"prefetch-{os.getpid()}/model.gguf"
+    put(rgw, key, src)
+    try:
+        mnt, proc = mounter("--stats", "--part-size", "1M", "--memory-limit", "8M")
+        got = {}
+        with open(mnt / key, "rb") as f:
+            tensors = gguf_model.read_header(f)  # through stdio, as llama.cpp's gguf reader
+            with open(mnt / key, "rb") as g, mmap.mmap(g.fileno(), 0, access=mmap.ACCESS_READ) as m:
+                for name in gguf_model.load_order(tensors):
+                    begin, end = tensors[name]
+                    got[name] = bytes(m[begin:end]) if use_mmap else os.pread(f.fileno(), end - begin, begin)
+        unmount(mnt)
+        proc.wait(timeout=10)
+        for name, (begin, end) in tensors.items():
+            assert got[name] == expected[begin:end], name
+        stats = stats_of(tmp_path / "mount0.log")
+        data = len(expected) - min(b for b, _ in tensors.values())
+        assert stats["prefetch_plans"] == 1, stats
+        assert stats["prefetch_bytes"] >= (0.5 if use_mmap else 0.7) * data, str(stats)
+        waste = 1.3 if use_mmap and os.environ.get("OBJECTFS_SANITIZED") == "1" else 1.15
+        assert stats["bytes_downloaded"] <= waste * len(expected), str(stats)
+        assert stats["memory_peak"] <= 8 * MIB, stats
     finally:
         delete(rgw, key)
