@@ -222,9 +222,18 @@ timed_read() {  # VIA FILE MOUNT...
     unmount
 }
 
+# Exactness through a mount: an untimed read with the digest.
+check_exact() {  # SERVER VIA FILE WANT_HASH WHAT
+    local got
+    mount_ofs "$1"
+    got=$(reader "$2" "$MNT/$3" --hash | sha_of)
+    unmount
+    [[ $got == "$4" ]] || { log "$1: $5 through the mount differ"; exit 1; }
+}
+
 # ------------------------------------------------------------------ rows
 safetensors_rows() {  # SERVER
-    local server=$1 run cat_s via got s3fs_cat
+    local server=$1 run cat_s via s3fs_cat
     for ((run = 1; run <= RUNS; run++)); do
         timed_read cat "$KEY" mount_ofs "$server"
         cat_s=$SECS
@@ -249,11 +258,7 @@ safetensors_rows() {  # SERVER
                 "downloaded $(stat_of bytes_downloaded), $PEAK"
         done
     done
-    # Exactness through the mount (an untimed read with the digest).
-    mount_ofs "$server"
-    got=$(reader pread "$MNT/$KEY" --hash | sha_of)
-    unmount
-    [[ $got == "$WANT_HASH" ]] || { log "$server: tensor bytes through the mount differ"; exit 1; }
+    check_exact "$server" pread "$KEY" "$WANT_HASH" "tensor bytes"
     if ((!SKIP_S3FS)); then
         timed_read cat "$KEY" mount_s3fs "$server"
         s3fs_cat=$SECS
@@ -264,7 +269,7 @@ safetensors_rows() {  # SERVER
 }
 
 torch_rows() {  # SERVER
-    local server=$1 run base_s prefetch got
+    local server=$1 run base_s prefetch
     ROW_BYTES=$(stat -c %s "$DATA/www-torch/$BUCKET/$CKPT") NGINX_ENDPOINT=$TORCH_NGINX_ENDPOINT
     for ((run = 1; run <= RUNS; run++)); do
         # torch.load fills fresh tensors wherever it reads from: the
@@ -277,16 +282,13 @@ torch_rows() {  # SERVER
                 "plans $(stat_of prefetch_plans), downloaded $(stat_of bytes_downloaded), $PEAK"
         done
     done
-    mount_ofs "$server"
-    got=$(reader torch "$MNT/$CKPT" --hash | sha_of)
-    unmount
-    [[ $got == "$WANT_TORCH_HASH" ]] || { log "$server: checkpoint tensors through the mount differ"; exit 1; }
+    check_exact "$server" torch "$CKPT" "$WANT_TORCH_HASH" "checkpoint tensors"
     unset ROW_BYTES
     NGINX_ENDPOINT=$MODEL_NGINX_ENDPOINT
 }
 
 gguf_rows() {  # SERVER
-    local server=$1 run cat_s via prefetch got
+    local server=$1 run cat_s via prefetch
     ROW_BYTES=$(stat -c %s "$DATA/www-gguf/$BUCKET/$GGUF") NGINX_ENDPOINT=$GGUF_NGINX_ENDPOINT
     for ((run = 1; run <= RUNS; run++)); do
         timed_read cat "$GGUF" mount_ofs "$server"
@@ -300,10 +302,7 @@ gguf_rows() {  # SERVER
             done
         done
     done
-    mount_ofs "$server"
-    got=$(reader memmap "$MNT/$GGUF" --hash | sha_of)
-    unmount
-    [[ $got == "$WANT_GGUF_HASH" ]] || { log "$server: GGUF tensor bytes through the mount differ"; exit 1; }
+    check_exact "$server" memmap "$GGUF" "$WANT_GGUF_HASH" "GGUF tensor bytes"
     unset ROW_BYTES
     NGINX_ENDPOINT=$MODEL_NGINX_ENDPOINT
 }

@@ -87,6 +87,21 @@ def read_by_name(path, tensors, use_mmap=False):
     return out
 
 
+def assert_planned(stats, size, tensors, use_mmap):
+    """One plan fetched most of the data region of a `size`-byte file, about
+    once, within the 8 MiB budget."""
+    data = size - min(b for b, _ in tensors.values())
+    assert stats["prefetch_plans"] == 1, stats
+    # Through mmap the kernel's read-around (1 MiB about each fault) brings a
+    # tensor's neighbours itself, so less is left for the plan.
+    assert stats["prefetch_bytes"] >= (0.5 if use_mmap else 0.7) * data, str(stats)
+    # Under the sanitizers the mount runs several times slower than the kernel's
+    # read-around faults arrive, so more planned blocks are evicted before use.
+    waste = 1.3 if use_mmap and os.environ.get("OBJECTFS_SANITIZED") == "1" else 1.15
+    assert stats["bytes_downloaded"] <= waste * size, str(stats)
+    assert stats["memory_peak"] <= 8 * MIB, stats
+
+
 @pytest.mark.parametrize("use_mmap", [False, True], ids=["pread", "mmap"])
 def test_name_order_reads_are_exact_and_prefetched(mounter, model, tmp_path, use_mmap):
     key, src, tensors = model
@@ -98,17 +113,7 @@ def test_name_order_reads_are_exact_and_prefetched(mounter, model, tmp_path, use
         assert got[name] == expected[begin:end], name
     unmount(mnt)
     proc.wait(timeout=10)
-    stats = stats_of(tmp_path / "mount0.log")
-    data = len(expected) - min(b for b, _ in tensors.values())
-    assert stats["prefetch_plans"] == 1, stats
-    # Through mmap the kernel's read-around (1 MiB about each fault) brings a
-    # tensor's neighbours itself, so less is left for the plan.
-    assert stats["prefetch_bytes"] >= (0.5 if use_mmap else 0.7) * data, str(stats)
-    # Under the sanitizers the mount runs several times slower than the kernel's
-    # read-around faults arrive, so more planned blocks are evicted before use.
-    waste = 1.3 if use_mmap and os.environ.get("OBJECTFS_SANITIZED") == "1" else 1.15
-    assert stats["bytes_downloaded"] <= waste * len(expected), str(stats)
-    assert stats["memory_peak"] <= 8 * MIB, stats
+    assert_planned(stats_of(tmp_path / "mount0.log"), len(expected), tensors, use_mmap)
 
 
 def test_prefetch_formats_off_is_plain_readahead(mounter, model, tmp_path):
@@ -188,12 +193,6 @@ def test_gguf_in_llama_order_is_exact_and_prefetched(mounter, rgw, tmp_path, use
         proc.wait(timeout=10)
         for name, (begin, end) in tensors.items():
             assert got[name] == expected[begin:end], name
-        stats = stats_of(tmp_path / "mount0.log")
-        data = len(expected) - min(b for b, _ in tensors.values())
-        assert stats["prefetch_plans"] == 1, stats
-        assert stats["prefetch_bytes"] >= (0.5 if use_mmap else 0.7) * data, str(stats)
-        waste = 1.3 if use_mmap and os.environ.get("OBJECTFS_SANITIZED") == "1" else 1.15
-        assert stats["bytes_downloaded"] <= waste * len(expected), str(stats)
-        assert stats["memory_peak"] <= 8 * MIB, stats
+        assert_planned(stats_of(tmp_path / "mount0.log"), len(expected), tensors, use_mmap)
     finally:
         delete(rgw, key)
