@@ -3,8 +3,8 @@ written as converters write them, and the order llama.cpp loads it in.
 
 A converter writes the tensors in the byte order of their names (blk.0,
 blk.1, blk.10, ..., as the Hugging Face shards it reads list them), while
-llama.cpp creates and loads them layer by layer: token_embd, blk.0.*,
-blk.1.*, ..., output_norm, output. The token embedding and the output take
+llama.cpp creates and loads the tensors outside the blocks first, then the
+blocks layer by layer: token_embd, output_norm, output, blk.0.*, blk.1.*, ... The token embedding and the output take
 3/16 of the file each (a small model's large vocabulary), more than one
 prefetch window.
 """
@@ -35,12 +35,11 @@ def llama_shapes(total, layers):
     outer = total * 3 // 16 // 4 * 4
     layer = (total - 2 * outer) // layers
     shares = sum(share for _, share in LAYER_PARTS)
-    out = [("token_embd.weight", outer)]
+    out = [("token_embd.weight", outer), ("output_norm.weight", NORM_BYTES), ("output.weight", outer)]
     for i in range(layers):
         for part, share in LAYER_PARTS:
             size = NORM_BYTES if share == 0 else layer * share // shares // 4 * 4
             out.append((f"blk.{i}.{part}.weight", size))
-    out += [("output_norm.weight", NORM_BYTES), ("output.weight", outer)]
     return out
 
 
@@ -127,7 +126,7 @@ def load_order(names):
     def key(name):
         if name.startswith("blk."):
             _, layer, part, _ = name.split(".")
-            return (1, int(layer), parts.index(part))
-        return ({"token_embd.weight": 0, "output_norm.weight": 2}.get(name, 3), 0, 0)
+            return (3, int(layer), parts.index(part))
+        return ({"token_embd.weight": 0, "output_norm.weight": 1}.get(name, 2), 0, 0)
 
     return sorted(names, key=key)

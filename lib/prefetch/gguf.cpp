@@ -116,6 +116,11 @@ std::string NaturalSortKey(std::string_view name) {
   return key;
 }
 
+std::string LoadOrderKey(std::string_view name) {
+  const char rank = name.starts_with("token_embd") ? '0' : name.starts_with("blk.") ? '2' : '1';
+  return std::string(1, rank) + ' ' + NaturalSortKey(name);
+}
+
 Result<safetensors::Header> GgufHeader(std::span<const std::byte> head, uint64_t file_size) {
   Cursor cursor(head);
   OBJECTFS_ASSIGN_OR_RETURN(const uint64_t magic, cursor.Le(4));
@@ -189,7 +194,7 @@ Result<safetensors::Header> GgufHeader(std::span<const std::byte> head, uint64_t
                      "' start at the same offset");
     }
     safetensors::TensorInfo info;
-    info.name = NaturalSortKey(tensors[i].name);
+    info.name = LoadOrderKey(tensors[i].name);
     info.shape = std::move(tensors[i].shape);
     info.begin = tensors[i].offset;
     info.end = end;

@@ -1,10 +1,11 @@
 // The tensors of a GGUF file (llama.cpp's model format) as a
 // safetensors::Header the PrefetchPlan can follow. Converters write a model's
 // tensors in the byte order of their Hugging Face names ("blk.0", "blk.1",
-// "blk.10", ...), while llama.cpp loads them layer by layer in numeric order,
-// so each tensor is named for the plan by its GGUF name with every run of
-// digits zero-padded ("blk.00000000000000000002..." sorts before "...10..."),
-// and its name order is the loader's. Pure functions; thread-safe.
+// "blk.10", ...), while llama.cpp creates and loads the token embedding first,
+// the other tensors outside the blocks (the output head) next, then the
+// blocks in numeric order. Each tensor is named for the plan by
+// LoadOrderKey, so the plan's name order is the loader's. Pure functions;
+// thread-safe.
 //
 // Layout (v2 and v3, little-endian): "GGUF", u32 version, u64 tensor count,
 // u64 metadata count, the metadata (key, u32 type, value), the tensor infos
@@ -39,5 +40,9 @@ Result<safetensors::Header> GgufHeader(std::span<const std::byte> head, uint64_t
 // `name` with every run of digits zero-padded to 20: the byte order of the
 // result is the numeric order of the layers.
 std::string NaturalSortKey(std::string_view name);
+
+// A key whose byte order is llama.cpp's load order: "token_embd..." first,
+// then the other names outside "blk.", then the blocks by NaturalSortKey.
+std::string LoadOrderKey(std::string_view name);
 
 }  // namespace objectfs::internal::prefetch

@@ -1,5 +1,5 @@
 // A synthetic GGUF file for the tests, laid out as converters write one: a
-// token embedding, `layers` blocks of four tensors and the output tensors,
+// token embedding, the output tensors and `layers` blocks of four tensors,
 // written in the byte order of their names ("blk.0", "blk.1", "blk.10", ...)
 // after metadata that holds a `vocabulary`-token tokenizer (the bulk of a
 // real header), aligned to `alignment`.
@@ -24,7 +24,8 @@ struct GgufTensor {
 struct GgufModel {
   std::string bytes;
   uint64_t data_offset = 0;
-  std::vector<GgufTensor> load_order;  // llama.cpp's: layer by layer, in numeric order
+  // llama.cpp's: token_embd, output_norm, output, then the blocks in numeric order
+  std::vector<GgufTensor> load_order;
 };
 
 inline void PutGgufString(std::string& out, const std::string& s) {
@@ -35,14 +36,12 @@ inline void PutGgufString(std::string& out, const std::string& s) {
 inline GgufModel MakeGguf(size_t layers, uint64_t tensor_size, size_t vocabulary = 1000,
                           uint64_t alignment = 32) {
   GgufModel model;
-  std::vector<std::string> names = {"token_embd.weight"};
+  std::vector<std::string> names = {"token_embd.weight", "output_norm.weight", "output.weight"};
   for (size_t l = 0; l < layers; ++l) {
     for (const char* part : {"attn_norm", "attn_q", "ffn_down", "ffn_up"}) {
       names.push_back("blk." + std::to_string(l) + "." + part + ".weight");
     }
   }
-  names.push_back("output_norm.weight");
-  names.push_back("output.weight");
   std::vector<std::string> file_order = names;
   std::sort(file_order.begin(), file_order.end());
 

@@ -69,18 +69,19 @@ TEST_CASE("gguf: the tensors tile the data, named for llama.cpp's load order", "
     CHECK(range.length >= 1000);
     CHECK(range.length < 1000 + alignment);
   }
-  // In name order, the blocks come layer by layer as llama.cpp loads them
-  // (blk.2 before blk.10), not in the file's order (blk.10 before blk.2).
-  std::vector<uint64_t> by_name;
+  // In name order the token embedding comes first, then the output tensors,
+  // then the blocks layer by layer (blk.2 before blk.10), as llama.cpp loads
+  // them, not in the file's order (blk.10 before blk.2).
+  std::vector<uint64_t> by_name, loaded;
   for (size_t i : TensorOrder(*header, Order::kName)) {
     by_name.push_back(TensorRange(*header, i).offset);
   }
-  std::vector<uint64_t> loaded;
-  for (const auto& t : model.load_order) {
-    if (t.name.starts_with("blk.")) loaded.push_back(t.offset);
-  }
-  REQUIRE(by_name.size() == loaded.size() + 3);
-  CHECK(std::vector<uint64_t>(by_name.begin(), by_name.begin() + loaded.size()) == loaded);
+  for (const auto& t : model.load_order) loaded.push_back(t.offset);
+  REQUIRE(by_name.size() == loaded.size());
+  CHECK(by_name[0] == loaded[0]);
+  CHECK(std::is_permutation(by_name.begin() + 1, by_name.begin() + 3, loaded.begin() + 1));
+  CHECK(std::vector<uint64_t>(by_name.begin() + 3, by_name.end()) ==
+        std::vector<uint64_t>(loaded.begin() + 3, loaded.end()));
   CHECK_FALSE(std::is_sorted(loaded.begin(), loaded.end()));  // the file's order is not it
 }
 
@@ -142,9 +143,12 @@ TEST_CASE("gguf: what is not a planable GGUF file is named", "[prefetch]") {
   CHECK(empty->tensors.empty());
 }
 
-TEST_CASE("gguf: the natural sort key orders numbers by value", "[prefetch]") {
+TEST_CASE("gguf: the sort keys order layers by number, the embedding first", "[prefetch]") {
   CHECK(NaturalSortKey("blk.2.attn_q") < NaturalSortKey("blk.10.attn_q"));
   CHECK(NaturalSortKey("blk.10.ffn_up") < NaturalSortKey("blk.11.attn_norm"));
   CHECK(NaturalSortKey("output") == "output");
   CHECK(NaturalSortKey("x12y") == "x00000000000000000012y");
+  CHECK(LoadOrderKey("token_embd.weight") < LoadOrderKey("output.weight"));
+  CHECK(LoadOrderKey("output_norm.weight") < LoadOrderKey("blk.0.attn_norm.weight"));
+  CHECK(LoadOrderKey("blk.9.ffn_up.weight") < LoadOrderKey("blk.10.attn_k.weight"));
 }

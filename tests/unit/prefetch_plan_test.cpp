@@ -655,9 +655,9 @@ TEST_CASE("prefetch: llama.cpp's reads of a GGUF file follow its layers' numbers
   CHECK(stats.memory_peak <= 16 * kMiB);
   if (formats) {
     CHECK(stats.prefetch_plans == 1);
-    // The first tensor llama.cpp loads is the last by name: its misses, and
-    // few others, as the window runs ahead of the reader inside each tensor
-    // (each is as large as the window here).
+    // Few misses: the plan starts with the embedding llama.cpp loads first,
+    // and the window runs ahead of the reader inside each tensor (each is
+    // as large as the window here).
     CHECK(e.store->BytesRead() <= model.bytes.size() * 105 / 100);
     CHECK(stats.cache_hits > 10 * stats.cache_misses);
   } else {
