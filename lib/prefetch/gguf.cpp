@@ -41,12 +41,18 @@ class Cursor {
     for (size_t i = 0; i < width; ++i) value |= uint64_t(bytes_[from + i]) << (8 * i);
     return value;
   }
-  Result<std::string_view> String() {
+  // A key or a tensor name: at most kMaxName bytes.
+  Result<std::string_view> Name() {
     OBJECTFS_ASSIGN_OR_RETURN(const uint64_t length, Le(8));
-    if (length > kMaxName) return Invalid("a string of " + std::to_string(length) + " bytes");
+    if (length > kMaxName) return Invalid("a name of " + std::to_string(length) + " bytes");
     const uint64_t from = at_;
     OBJECTFS_RETURN_IF_ERROR(Skip(length));
     return std::string_view(reinterpret_cast<const char*>(bytes_.data()) + from, length);
+  }
+  // A string value (a chat template may take tens of KiB): only the header's limit.
+  Status SkipString() {
+    OBJECTFS_ASSIGN_OR_RETURN(const uint64_t length, Le(8));
+    return Skip(length);
   }
 
  private:
@@ -63,7 +69,7 @@ uint64_t FixedSize(uint64_t type) {
 
 Status SkipValue(Cursor& cursor, uint64_t type, std::string_view key) {
   if (const uint64_t size = FixedSize(type)) return cursor.Skip(size);
-  if (type == kTypeString) return cursor.String().status();
+  if (type == kTypeString) return cursor.SkipString();
   if (type != kTypeArray) {
     return Invalid("metadata '" + std::string(key) + "' has unknown type " + std::to_string(type));
   }
@@ -84,7 +90,7 @@ Status SkipValue(Cursor& cursor, uint64_t type, std::string_view key) {
     return Invalid("metadata '" + std::string(key) + "' is an array of " + std::to_string(count) +
                    " strings");
   }
-  for (uint64_t i = 0; i < count; ++i) OBJECTFS_RETURN_IF_ERROR(cursor.String().status());
+  for (uint64_t i = 0; i < count; ++i) OBJECTFS_RETURN_IF_ERROR(cursor.SkipString());
   return Status::Ok();
 }
 
@@ -139,7 +145,7 @@ Result<safetensors::Header> GgufHeader(std::span<const std::byte> head, uint64_t
   }
   uint64_t alignment = kDefaultAlignment;
   for (uint64_t i = 0; i < metadata_count; ++i) {
-    OBJECTFS_ASSIGN_OR_RETURN(const std::string_view key, cursor.String());
+    OBJECTFS_ASSIGN_OR_RETURN(const std::string_view key, cursor.Name());
     OBJECTFS_ASSIGN_OR_RETURN(const uint64_t type, cursor.Le(4));
     if (key == "general.alignment" && type == kTypeUint32) {
       OBJECTFS_ASSIGN_OR_RETURN(alignment, cursor.Le(4));
@@ -154,7 +160,7 @@ Result<safetensors::Header> GgufHeader(std::span<const std::byte> head, uint64_t
   tensors.reserve(std::min<uint64_t>(tensor_count, head.size() / 32));
   for (uint64_t i = 0; i < tensor_count; ++i) {
     Tensor tensor;
-    OBJECTFS_ASSIGN_OR_RETURN(const std::string_view name, cursor.String());
+    OBJECTFS_ASSIGN_OR_RETURN(const std::string_view name, cursor.Name());
     tensor.name = name;
     OBJECTFS_ASSIGN_OR_RETURN(const uint64_t dims, cursor.Le(4));
     if (dims > kMaxDims) {

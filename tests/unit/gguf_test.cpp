@@ -137,6 +137,18 @@ TEST_CASE("gguf: what is not a planable GGUF file is named", "[prefetch]") {
   huge[8] = '\xff';
   huge[15] = '\x7f';
   CHECK_THAT(error(huge), Catch::Contains("tensors"));
+  // A long string value (a chat template) is fine; a long key is not.
+  std::string template_100k;
+  testing::PutGgufString(template_100k, "tokenizer.chat_template");
+  testing::PutLe(template_100k, 8, 4);
+  testing::PutGgufString(template_100k, std::string(100'000, 'x'));
+  const std::string long_template = Tiny(3, {{"a", 0}}, 1, template_100k);
+  CHECK(GgufHeader(Bytes(long_template), long_template.size()).ok());
+  std::string long_key;
+  testing::PutGgufString(long_key, std::string(100'000, 'k'));
+  testing::PutLe(long_key, 4, 4);
+  testing::PutLe(long_key, 1, 4);
+  CHECK_THAT(error(Tiny(3, {{"a", 0}}, 1, long_key)), Catch::Contains("a name of 100000 bytes"));
   // A file with no tensors is no error: there is just nothing to plan.
   auto empty = GgufHeader(Bytes(Tiny(3, {}, 0, "")), Tiny(3, {}, 0, "").size());
   REQUIRE(empty.ok());
