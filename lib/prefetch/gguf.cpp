@@ -4,6 +4,8 @@
 #include <iterator>
 #include <vector>
 
+#include "prefetch/little_endian.hpp"
+
 namespace objectfs::internal::prefetch {
 namespace {
 
@@ -37,9 +39,7 @@ class Cursor {
   Result<uint64_t> Le(size_t width) {
     const uint64_t from = at_;
     OBJECTFS_RETURN_IF_ERROR(Skip(width));
-    uint64_t value = 0;
-    for (size_t i = 0; i < width; ++i) value |= uint64_t(bytes_[from + i]) << (8 * i);
-    return value;
+    return prefetch::Le(bytes_, from, width);
   }
   // A key or a tensor name: at most kMaxName bytes.
   Result<std::string_view> Name() {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "prefetch/little_endian.hpp"
+
 namespace objectfs::internal::prefetch {
 namespace {
 
@@ -14,12 +16,6 @@ constexpr uint32_t kZip64EndSignature = 0x06064b50;      // zip64 end of central
 constexpr uint32_t kEntrySignature = 0x02014b50;         // central directory file header
 constexpr size_t kEndSize = 22, kLocatorSize = 20, kZip64EndSize = 56, kEntrySize = 46;
 constexpr uint64_t kMaxRecords = 1'000'000;
-
-uint64_t Le(std::span<const std::byte> bytes, size_t at, size_t width) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < width; ++i) value |= uint64_t(bytes[at + i]) << (8 * i);
-  return value;
-}
 
 Status Invalid(const std::string& what) { return InvalidArgument("checkpoint zip: " + what); }
 
