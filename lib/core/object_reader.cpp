@@ -260,9 +260,7 @@ Result<std::vector<std::shared_ptr<Fetch>>> ObjectReader::CachedBlocks(uint64_t 
   // the caller that turned the plan off because it reads exactly.
   const int state = plan_state_.load(std::memory_order_relaxed);
   const bool header_read =
-      offset == 0 &&
-      (plan_format_ == PlanFormat::kSafetensors || plan_format_ == PlanFormat::kGguf) &&
-      (state == kArmed || state == kDisabled);
+      offset == 0 && HeaderAtStart(plan_format_) && (state == kArmed || state == kDisabled);
   if (sequential && ra_to > ra_from && !planned && !header_read) {
     const uint64_t reached = IssueSpeculative(ra_from, ra_to);
     if (reached < ra_to) {

@@ -30,6 +30,10 @@ class ClientCore;
 // at its end.
 enum class PlanFormat { kNone, kSafetensors, kTorchZip, kGguf };
 PlanFormat PlanFormatOf(const ReadOptions& options, std::string_view key);
+// Whether a file of `format` starts with its header: the read at offset 0 plans it.
+inline bool HeaderAtStart(PlanFormat format) {
+  return format == PlanFormat::kSafetensors || format == PlanFormat::kGguf;
+}
 
 class ObjectReader {
  public:
